@@ -1,0 +1,17 @@
+//! The database schema of lobkader as an ordered list of migrations, for SQLite and
+//! PostgreSQL alike. One file per change; a migration that has landed is never edited, and
+//! later changes are additive so that SQLite (which cannot alter much) follows along.
+//! Migrations never import the service's entities.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_initial;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_initial::Migration)]
+    }
+}
