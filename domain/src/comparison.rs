@@ -81,6 +81,24 @@ pub struct Comparison {
     pub uitgangspunt_summaries: Vec<UitgangspuntSummary>,
 }
 
+impl Change {
+    pub const ALL: [Change; 4] = [
+        Change::Improved,
+        Change::Regressed,
+        Change::Unchanged,
+        Change::NotComparable,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            Change::Improved => "improved",
+            Change::Regressed => "regressed",
+            Change::Unchanged => "unchanged",
+            Change::NotComparable => "not_comparable",
+        }
+    }
+}
+
 fn direction(ord: Ordering) -> Change {
     match ord {
         Ordering::Less => Change::Improved,

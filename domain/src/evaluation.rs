@@ -81,6 +81,15 @@ pub struct LevelEntry {
     pub remarks: Option<String>,
 }
 
+/// Someone who took part in an evaluation: a kerngroep member or anyone else at the table
+/// (a leerling, a parent, a coach), with or without an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participant {
+    pub name: String,
+    pub function: Option<crate::institution::KerngroepFunction>,
+    pub user_id: Option<uuid::Uuid>,
+}
+
 /// What an evaluation holds: its answers and step levels.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Content {

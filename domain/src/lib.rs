@@ -11,7 +11,9 @@ pub mod scale;
 pub mod school_year;
 
 pub use comparison::{Change, Comparison, compare};
-pub use evaluation::{AnswerEntry, Content, Hint, LevelEntry, Missing, Moment, Status};
+pub use evaluation::{
+    AnswerEntry, Content, Hint, LevelEntry, Missing, Moment, Participant, Status,
+};
 pub use instrument::{Instrument, catalogue};
 pub use scale::{Answer, Level};
 pub use school_year::SchoolYear;

@@ -1,0 +1,115 @@
+//! Authentication and authorisation: password hashing, bearer tokens, the [`AuthUser`]
+//! extractor, and the explicit checks handlers call (`require_admin`, `require_member_of`).
+//! An object outside the caller's scope answers 404, never 403, so its existence stays hidden.
+
+pub mod password;
+pub mod token;
+
+use crate::db::{Db, users};
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::{Deserialize, Serialize};
+use std::future::{Ready, ready};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// What an account may do across the service. Access to one institution's data comes from a
+/// membership of that institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Programme office: registers institutions and people, reads everything.
+    Admin,
+    /// A person whose access comes from memberships of institutions.
+    User,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::User => "user",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "admin" => Some(Role::Admin),
+            "user" => Some(Role::User),
+            _ => None,
+        }
+    }
+}
+
+/// The authenticated caller, read from a valid bearer token.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+impl AuthUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Admins only; anyone else gets 403.
+    pub fn require_admin(&self) -> ApiResult<()> {
+        if self.is_admin() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden())
+        }
+    }
+
+    /// Admins and members of the institution; for anyone else the institution does not exist.
+    pub async fn require_member_of(&self, db: &Db, institution_id: Uuid) -> ApiResult<()> {
+        if self.is_admin() || users::is_member(db.conn(), self.id, institution_id).await? {
+            Ok(())
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> ApiResult<AuthUser> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state missing"))?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthorized("This endpoint needs a bearer token."))?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::unauthorized("The Authorization header must be `Bearer <token>`.")
+        })?;
+    let claims = state
+        .tokens
+        .verify(token)
+        .map_err(|_| ApiError::unauthorized("The bearer token is invalid or has expired."))?;
+    Ok(AuthUser {
+        id: claims.sub,
+        role: claims.role,
+    })
+}

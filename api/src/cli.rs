@@ -1,0 +1,93 @@
+//! The `lobkader` command line: `serve` (the default), `migrate`, and `user add`.
+
+use crate::auth::{Role, password};
+use crate::config::Settings;
+use crate::db::{Db, users};
+use crate::startup::{Application, StartupError};
+use clap::{Parser, Subcommand};
+use lobkader_domain::institution::Email;
+use secrecy::SecretString;
+
+#[derive(Parser)]
+#[command(
+    name = "lobkader",
+    version,
+    about = "Self-evaluations against the Kwaliteitskader LOB"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the HTTP service (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// Add an account; the password is read from LOBKADER_NEW_USER_PASSWORD.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, env = "LOBKADER_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: SecretString,
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+pub async fn run(cli: Cli) -> Result<(), StartupError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(cli.settings.clone()).await?;
+            tracing::info!(addr = %cli.settings.addr, port = app.port(), "lobkader listening");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            Db::connect(&cli.settings.database_url, 1)
+                .await?
+                .close()
+                .await?;
+            println!("lobkader: migrations applied");
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    email,
+                    name,
+                    password: pw,
+                    admin,
+                },
+        } => {
+            let email = Email::parse(&email).map_err(|_| "not a valid e-mail address")?;
+            if secrecy::ExposeSecret::expose_secret(&pw).len() < 12 {
+                return Err("the password must be at least 12 characters".into());
+            }
+            let db = Db::connect(&cli.settings.database_url, 1).await?;
+            let hash = password::hash(pw).await.map_err(|e| e.to_string())?;
+            let role = if admin { Role::Admin } else { Role::User };
+            let user = users::create(db.conn(), &email, name.trim(), hash, role).await?;
+            println!(
+                "lobkader: created {} account {} ({})",
+                role.as_str(),
+                user.email,
+                user.id
+            );
+            db.close().await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,42 @@
+//! Settings from the environment (or the command line), with defaults that run the service
+//! on an SQLite file with no other setup.
+
+use clap::Args;
+use secrecy::SecretString;
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// The address to listen on.
+    #[arg(long, env = "LOBKADER_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+    /// The database: an SQLite file (created if missing) or a PostgreSQL URL.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://lobkader.db?mode=rwc"
+    )]
+    pub database_url: String,
+    /// The largest number of pooled database connections.
+    #[arg(long, env = "LOBKADER_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "LOBKADER_WORKERS")]
+    pub workers: Option<usize>,
+    /// The key that signs bearer tokens (at least 32 bytes). When unset, a key is generated
+    /// once and kept in the database, so tokens survive restarts.
+    #[arg(long, env = "LOBKADER_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<SecretString>,
+    /// How long a bearer token is valid, in seconds.
+    #[arg(long, env = "LOBKADER_TOKEN_TTL_SECONDS", default_value_t = 1800)]
+    pub token_ttl_seconds: i64,
+    /// The e-mail address of the first admin, made on the first start with an empty database.
+    #[arg(
+        long,
+        env = "LOBKADER_ADMIN_EMAIL",
+        default_value = "admin@lobkader.local"
+    )]
+    pub admin_email: String,
+    /// The password of the first admin; when unset, one is generated and printed once.
+    #[arg(long, env = "LOBKADER_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<SecretString>,
+}

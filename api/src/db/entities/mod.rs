@@ -1,0 +1,11 @@
+//! Database rows as sea-orm entities, one file per table, mirroring the migrations. They
+//! never leave the `db` module: repositories turn them into domain and response types.
+
+pub mod evaluation_answers;
+pub mod evaluation_levels;
+pub mod evaluations;
+pub mod institutions;
+pub mod memberships;
+pub mod service_secrets;
+pub mod units;
+pub mod users;

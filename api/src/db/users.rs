@@ -1,0 +1,231 @@
+//! Accounts and memberships: creating and finding users, the failed-login counter behind
+//! login throttling, and who is a member of which institution.
+
+use super::entities::{memberships, users};
+use crate::auth::Role;
+use chrono::{DateTime, Utc};
+use lobkader_domain::institution::{Email, KerngroepFunction};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user as the login needs it: with the password hash and the throttling state.
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub user_id: Uuid,
+    pub institution_id: Uuid,
+    pub function: KerngroepFunction,
+    pub created_at: DateTime<Utc>,
+}
+
+fn user_from(m: users::Model) -> Result<User, DbErr> {
+    let role = Role::parse(&m.role)
+        .ok_or_else(|| DbErr::Type(format!("unknown role {} stored for user {}", m.role, m.id)))?;
+    Ok(User {
+        id: m.id,
+        email: m.email,
+        display_name: m.display_name,
+        role,
+        created_at: m.created_at,
+    })
+}
+
+fn membership_from(m: memberships::Model) -> Result<Membership, DbErr> {
+    let function = m
+        .function
+        .parse()
+        .map_err(|_| DbErr::Type(format!("unknown kerngroep function {}", m.function)))?;
+    Ok(Membership {
+        user_id: m.user_id,
+        institution_id: m.institution_id,
+        function,
+        created_at: m.created_at,
+    })
+}
+
+/// Inserts a user; a taken e-mail address is a unique violation.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    email: &Email,
+    display_name: &str,
+    password_hash: String,
+    role: Role,
+) -> Result<User, DbErr> {
+    let model = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email.as_str().to_owned()),
+        display_name: Set(display_name.to_owned()),
+        password_hash: Set(password_hash),
+        role: Set(role.as_str().to_owned()),
+        failed_logins: Set(0),
+        locked_until: Set(None),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    user_from(model)
+}
+
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
+    users::Entity::find().count(db).await
+}
+
+pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, DbErr> {
+    users::Entity::find_by_id(id)
+        .all(db)
+        .await?
+        .into_iter()
+        .next()
+        .map(user_from)
+        .transpose()
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<User>, u64), DbErr> {
+    let total = users::Entity::find().count(db).await?;
+    let rows = users::Entity::find()
+        .order_by_asc(users::Column::Email)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let users = rows.into_iter().map(user_from).collect::<Result<_, _>>()?;
+    Ok((users, total))
+}
+
+pub async fn credentials(
+    db: &impl ConnectionTrait,
+    email: &Email,
+) -> Result<Option<Credentials>, DbErr> {
+    let Some(m) = users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .all(db)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let (password_hash, failed_logins, locked_until) =
+        (m.password_hash.clone(), m.failed_logins, m.locked_until);
+    Ok(Some(Credentials {
+        user: user_from(m)?,
+        password_hash,
+        failed_logins,
+        locked_until,
+    }))
+}
+
+/// Records a failed login and the moment until which the account is locked, if any.
+pub async fn record_failed_login(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    failed_logins: i32,
+    locked_until: Option<DateTime<Utc>>,
+) -> Result<(), DbErr> {
+    users::Entity::update_many()
+        .col_expr(users::Column::FailedLogins, Expr::value(failed_logins))
+        .col_expr(users::Column::LockedUntil, Expr::value(locked_until))
+        .filter(users::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn reset_failed_logins(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
+    record_failed_login(db, id, 0, None).await
+}
+
+pub async fn is_member(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    institution: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(!memberships::Entity::find_by_id((user, institution))
+        .all(db)
+        .await?
+        .is_empty())
+}
+
+pub async fn memberships_of(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+) -> Result<Vec<Membership>, DbErr> {
+    memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user))
+        .order_by_asc(memberships::Column::CreatedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(membership_from)
+        .collect()
+}
+
+/// The members of an institution with their accounts, ordered by name.
+pub async fn members_of(
+    db: &impl ConnectionTrait,
+    institution: Uuid,
+) -> Result<Vec<(Membership, User)>, DbErr> {
+    memberships::Entity::find()
+        .filter(memberships::Column::InstitutionId.eq(institution))
+        .find_also_related(users::Entity)
+        .order_by_asc(users::Column::DisplayName)
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|(m, u)| u.map(|u| (m, u)))
+        .map(|(m, u)| Ok((membership_from(m)?, user_from(u)?)))
+        .collect()
+}
+
+/// Adds a membership; an existing one is a unique violation.
+pub async fn add_membership(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    institution: Uuid,
+    function: KerngroepFunction,
+) -> Result<Membership, DbErr> {
+    let model = memberships::ActiveModel {
+        user_id: Set(user),
+        institution_id: Set(institution),
+        function: Set(function.id().to_owned()),
+        created_at: Set(Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    membership_from(model)
+}
+
+/// Removes a membership; whether there was one to remove.
+pub async fn remove_membership(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    institution: Uuid,
+) -> Result<bool, DbErr> {
+    let result = memberships::Entity::delete_by_id((user, institution))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected > 0)
+}

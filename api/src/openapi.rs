@@ -1,0 +1,118 @@
+//! The OpenAPI 3.1 document: collected by utoipa-actix-web from the same `.service(...)`
+//! registrations that build the router, then completed here with the bearer security scheme
+//! and the error responses every protected operation can give.
+
+use crate::error::Problem;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Doc, Ref, RefOr, ResponseBuilder};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "lobkader",
+        description = "Self-evaluations against the Kwaliteitskader LOB (loopbaanoriëntatie en -begeleiding): the framework as data, a school's evaluations over time, and comparisons between them.",
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    components(schemas(Problem, crate::error::ErrorCode, crate::error::FieldError)),
+    modifiers(&Protected),
+    tags(
+        (name = "auth", description = "Logging in and the caller"),
+        (name = "users", description = "Accounts (admins)"),
+        (name = "instruments", description = "The Kwaliteitskader LOB and other instruments, verbatim from their source"),
+        (name = "institutions", description = "Institutions, their units and kerngroep members"),
+        (name = "evaluations", description = "Self-evaluations: drafts, submission, corrections, comparisons"),
+        (name = "health", description = "Probes"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer scheme, and to every operation that does not opt out with `security(())`
+/// the bearer requirement and the problem responses common to all of them.
+struct Protected;
+
+const COMMON_ERRORS: &[(&str, &str)] = &[
+    (
+        "400",
+        "The request is malformed: bad JSON, path or query parameter",
+    ),
+    ("401", "No valid bearer token"),
+    ("403", "The caller's role does not allow this action"),
+    (
+        "404",
+        "No such resource, or it is outside the caller's scope",
+    ),
+    ("422", "A field is not acceptable; `errors` names it"),
+    ("500", "An internal error; the body reveals nothing further"),
+];
+
+impl Modify for Protected {
+    fn modify(&self, doc: &mut Doc) {
+        if let Some(components) = doc.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+        }
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                protect(op);
+            }
+        }
+    }
+}
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    RefOr::T(
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+fn protect(op: &mut Operation) {
+    let public = op
+        .security
+        .as_ref()
+        .is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
+    if public {
+        op.security = None;
+        if !op.responses.responses.contains_key("400") && op.request_body.is_some() {
+            op.responses
+                .responses
+                .insert("400".into(), problem_response(COMMON_ERRORS[0].1));
+        }
+        return;
+    }
+    op.security = Some(vec![SecurityRequirement::new(
+        "bearer",
+        Vec::<String>::new(),
+    )]);
+    for (status, description) in COMMON_ERRORS {
+        op.responses
+            .responses
+            .entry((*status).to_owned())
+            .or_insert_with(|| problem_response(description));
+    }
+}

@@ -1,0 +1,88 @@
+//! Starting a draft evaluation for an institution.
+
+use super::{CreateEvaluationRequest, EvaluationResponse, respond};
+use crate::auth::AuthUser;
+use crate::db::{evaluations, institutions};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ValidJson;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, post, web};
+use lobkader_domain::{Content, catalogue};
+use uuid::Uuid;
+
+/// Start a draft evaluation (admins and members of the institution).
+#[utoipa::path(
+    tag = "evaluations",
+    params(("id" = Uuid, Path, description = "The institution")),
+    request_body = CreateEvaluationRequest,
+    responses(
+        (status = 201, description = "The new draft, with its `ETag`", body = EvaluationResponse,
+         headers(("ETag" = String, description = "The revision, for `If-Match` on later changes"))),
+    )
+)]
+#[post("/institutions/{id}/evaluations")]
+pub async fn create_evaluation(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+    body: ValidJson<CreateEvaluationRequest>,
+) -> ApiResult<HttpResponse> {
+    let institution = id.into_inner();
+    caller.require_member_of(&state.db, institution).await?;
+    institutions::find(state.db.conn(), institution)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let b = body.0;
+    let instrument = match &b.instrument_version {
+        Some(v) => catalogue().get(&b.instrument_id, v),
+        None => catalogue().latest(&b.instrument_id),
+    }
+    .ok_or_else(|| ApiError::field("instrument_id", "no instrument with this id and version"))?;
+    if let Some(unit) = b.unit_id {
+        check_unit(&state, institution, unit, "unit_id").await?;
+    }
+    let tx = state.db.begin_write().await?;
+    let id = evaluations::create(
+        &*tx,
+        evaluations::NewEvaluation {
+            institution_id: institution,
+            unit_id: b.unit_id,
+            instrument_id: instrument.id.clone(),
+            instrument_version: instrument.version.clone(),
+            reference_date: b.reference_date,
+            moment: b.moment,
+            title: b
+                .title
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            participants: b.participants.into_iter().map(Into::into).collect(),
+            supersedes_id: None,
+            created_by: caller.id,
+            content: Content::default(),
+        },
+    )
+    .await?;
+    let created = evaluations::find(&*tx, id)
+        .await?
+        .ok_or_else(|| ApiError::internal("created evaluation vanished"))?;
+    tx.commit().await?;
+    respond(
+        HttpResponse::Created()
+            .insert_header(("Location", format!("/api/v1/evaluations/{id}")))
+            .take(),
+        created,
+    )
+}
+
+/// 422 unless `unit` is a unit of `institution`.
+pub async fn check_unit(
+    state: &AppState,
+    institution: Uuid,
+    unit: Uuid,
+    field: &str,
+) -> ApiResult<()> {
+    match institutions::find_unit(state.db.conn(), unit).await? {
+        Some(u) if u.institution_id == institution => Ok(()),
+        _ => Err(ApiError::field(field, "not a unit of this institution")),
+    }
+}

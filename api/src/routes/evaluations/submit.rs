@@ -1,0 +1,64 @@
+//! Submitting: a complete draft becomes an immutable record of where the school stood.
+
+use super::delete::submitted;
+use super::update::{lost_race, optional_revision};
+use super::{EvaluationResponse, instrument_of, respond, visible};
+use crate::auth::AuthUser;
+use crate::db::evaluations;
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use lobkader_domain::Status;
+use uuid::Uuid;
+
+/// Submit a draft. Every question must be answered and every step rated; afterwards the
+/// evaluation never changes. An `If-Match` header, when given, must name the current revision.
+#[utoipa::path(
+    tag = "evaluations",
+    params(
+        ("id" = Uuid, Path, description = "The evaluation"),
+        ("If-Match" = Option<String>, Header, description = "Submit only if this is still the current revision"),
+    ),
+    responses(
+        (status = 200, description = "The submitted evaluation", body = EvaluationResponse),
+        (status = 409, description = "The evaluation is already submitted", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The evaluation changed since the given `ETag`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Questions or steps are missing; `missing` lists them", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/evaluations/{id}/submit")]
+pub async fn submit_evaluation(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let current = visible(&state, &caller, id.into_inner()).await?;
+    if current.status == Status::Submitted {
+        return Err(submitted());
+    }
+    let revision = optional_revision(req.headers().get(header::IF_MATCH), &current)?;
+    let missing = current.content.missing(instrument_of(&current)?);
+    if !missing.is_empty() {
+        let mut e = ApiError::new(
+            ErrorCode::IncompleteEvaluation,
+            format!(
+                "The evaluation cannot be submitted yet: {} item(s) are missing.",
+                missing.len()
+            ),
+        );
+        e.missing = missing;
+        return Err(e);
+    }
+    let tx = state.db.begin_write().await?;
+    if !evaluations::submit(&*tx, current.id, revision, caller.id).await? {
+        drop(tx);
+        return Err(lost_race(&state, current.id).await);
+    }
+    let done = evaluations::find(&*tx, current.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    respond(HttpResponse::Ok(), done)
+}

@@ -1,0 +1,138 @@
+//! Changing a draft under optimistic concurrency: the caller names the revision they saw in
+//! `If-Match`, and a change made meanwhile by someone else answers 412 instead of being lost.
+
+use super::create::check_unit;
+use super::delete::submitted;
+use super::{EvaluationResponse, UpdateEvaluationRequest, etag, instrument_of, respond, visible};
+use crate::auth::AuthUser;
+use crate::db::evaluations::{self, Evaluation, MetadataChange};
+use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::extract::ValidJson;
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, patch, web};
+use lobkader_domain::evaluation::check_patch;
+use lobkader_domain::{AnswerEntry, LevelEntry, Status};
+use uuid::Uuid;
+
+/// Change a draft: answers, step levels and metadata. Needs `If-Match` with the current `ETag`.
+#[utoipa::path(
+    tag = "evaluations",
+    params(
+        ("id" = Uuid, Path, description = "The evaluation"),
+        ("If-Match" = String, Header, description = "The `ETag` of the revision the change is based on"),
+    ),
+    request_body = UpdateEvaluationRequest,
+    responses(
+        (status = 200, description = "The changed evaluation, with its new `ETag`", body = EvaluationResponse,
+         headers(("ETag" = String, description = "The new revision"))),
+        (status = 409, description = "The evaluation is submitted", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The evaluation changed since the given `ETag`", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/evaluations/{id}")]
+pub async fn update_evaluation(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    body: ValidJson<UpdateEvaluationRequest>,
+) -> ApiResult<HttpResponse> {
+    let current = visible(&state, &caller, id.into_inner()).await?;
+    if current.status == Status::Submitted {
+        return Err(submitted());
+    }
+    let expected = required_revision(&req, &current)?;
+    let b = body.0;
+    let instrument = instrument_of(&current)?;
+    let answers: Vec<AnswerEntry> = b.answers.into_iter().map(Into::into).collect();
+    let levels: Vec<LevelEntry> = b.levels.into_iter().map(Into::into).collect();
+    check_patch(instrument, &answers, &levels).map_err(|errors| {
+        ApiError::validation(
+            errors
+                .into_iter()
+                .map(|e| FieldError {
+                    field: e.field,
+                    message: e.message,
+                })
+                .collect(),
+        )
+    })?;
+    if let Some(Some(unit)) = b.unit_id {
+        check_unit(&state, current.institution_id, unit, "unit_id").await?;
+    }
+    let meta = MetadataChange {
+        reference_date: b.reference_date,
+        moment: b.moment,
+        unit_id: b.unit_id,
+        title: b
+            .title
+            .map(|t| t.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())),
+        participants: b
+            .participants
+            .map(|p| p.into_iter().map(Into::into).collect()),
+    };
+    let tx = state.db.begin_write().await?;
+    if !evaluations::apply_change(&*tx, current.id, expected, meta, &answers, &levels).await? {
+        drop(tx);
+        return Err(lost_race(&state, current.id).await);
+    }
+    let updated = evaluations::find(&*tx, current.id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    tx.commit().await?;
+    respond(HttpResponse::Ok(), updated)
+}
+
+/// The revision named by `If-Match`: 428 when the header is missing, 412 when it names
+/// another revision. `*` accepts whatever revision is current.
+pub fn required_revision(req: &HttpRequest, current: &Evaluation) -> ApiResult<i32> {
+    let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::PreconditionRequired,
+            "Changing an evaluation needs an `If-Match` header with the `ETag` you last read.",
+        )
+    })?;
+    optional_revision(Some(value), current)
+}
+
+/// Like [`required_revision`], but without the header the current revision is taken.
+pub fn optional_revision(
+    value: Option<&header::HeaderValue>,
+    current: &Evaluation,
+) -> ApiResult<i32> {
+    let Some(value) = value else {
+        return Ok(current.revision);
+    };
+    let stale = || {
+        ApiError::new(
+            ErrorCode::PreconditionFailed,
+            "The evaluation was changed since you read it; read it again and reapply your change.",
+        )
+    };
+    let text = value.to_str().map_err(|_| stale())?;
+    let ours = etag(current);
+    let matches = text
+        .split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag == ours);
+    if matches {
+        Ok(current.revision)
+    } else {
+        Err(stale())
+    }
+}
+
+/// Why a guarded update changed nothing: the evaluation was submitted, deleted or changed meanwhile.
+pub async fn lost_race(state: &AppState, id: Uuid) -> ApiError {
+    match evaluations::find(state.db.conn(), id).await {
+        Ok(Some(e)) if e.status == Status::Submitted => submitted(),
+        Ok(Some(_)) => ApiError::new(
+            ErrorCode::PreconditionFailed,
+            "The evaluation was changed since you read it; read it again and reapply your change.",
+        ),
+        Ok(None) => ApiError::not_found(),
+        Err(e) => e.into(),
+    }
+}

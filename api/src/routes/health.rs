@@ -1,0 +1,34 @@
+//! Liveness and readiness probes for load balancers and orchestrators.
+
+use crate::error::{ApiError, ApiResult, ErrorCode};
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, web};
+use serde_json::json;
+
+/// Liveness: the process answers.
+#[utoipa::path(tag = "health", responses((status = 200, description = "The service is running")), security(()))]
+#[get("/healthz")]
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Readiness: the database answers.
+#[utoipa::path(
+    tag = "health",
+    responses(
+        (status = 200, description = "The service can serve requests"),
+        (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/readyz")]
+pub async fn readyz(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
+    if state.db.ping().await {
+        Ok(HttpResponse::Ok().json(json!({"status": "ready"})))
+    } else {
+        Err(ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "The database does not answer.",
+        ))
+    }
+}

@@ -1,0 +1,45 @@
+//! The HTTP routes of `/api/v1`, one module per resource. Every handler is registered with
+//! `.service(...)` here, which is also what puts it into the OpenAPI document.
+
+pub mod auth;
+pub mod evaluations;
+pub mod health;
+pub mod institutions;
+pub mod instruments;
+pub mod members;
+pub mod units;
+pub mod users;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(auth::create_token)
+        .service(auth::get_me)
+        .service(users::create_user)
+        .service(users::list_users)
+        .service(users::get_user)
+        .service(instruments::list_instruments)
+        .service(instruments::get_instrument)
+        .service(institutions::create_institution)
+        .service(institutions::list_institutions)
+        .service(institutions::get_institution)
+        .service(institutions::update_institution)
+        .service(units::create_unit)
+        .service(units::list_units)
+        .service(members::add_member)
+        .service(members::list_members)
+        .service(members::remove_member)
+        .configure(evaluations::configure);
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    /// How many items there are in all.
+    pub total: u64,
+    pub limit: u64,
+    pub offset: u64,
+}

@@ -1,0 +1,129 @@
+//! Admin management of accounts.
+
+use crate::auth::{AuthUser, Role, password};
+use crate::db::users::{self, User};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Page, ValidJson};
+use crate::routes::Paged;
+use crate::startup::AppState;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use lobkader_domain::institution::Email;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUserRequest {
+    #[validate(length(min = 3, max = 254))]
+    #[schema(min_length = 3, max_length = 254, example = "decaan@school.example")]
+    pub email: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200, example = "J. de Vries")]
+    pub display_name: String,
+    /// At least 12 characters.
+    #[validate(length(min = 12, max = 1024))]
+    #[schema(min_length = 12, max_length = 1024, format = Password)]
+    pub password: String,
+    /// `user` (default) or `admin`.
+    #[serde(default)]
+    pub role: Option<Role>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UserResponse {
+    pub id: Uuid,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserResponse {
+    fn from(u: User) -> Self {
+        UserResponse {
+            id: u.id,
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// Register a person (admins only). The e-mail address is the login name, unique regardless of case.
+#[utoipa::path(
+    tag = "users",
+    request_body = CreateUserRequest,
+    responses(
+        (status = 201, description = "The new account", body = UserResponse),
+        (status = 409, description = "The e-mail address is taken", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    body: ValidJson<CreateUserRequest>,
+) -> ApiResult<HttpResponse> {
+    caller.require_admin()?;
+    let body = body.0;
+    let email = Email::parse(&body.email).map_err(|e| ApiError::field("email", e.to_string()))?;
+    let display_name = body.display_name.trim();
+    if display_name.is_empty() {
+        return Err(ApiError::field("display_name", "must not be blank"));
+    }
+    let hash = password::hash(SecretString::from(body.password)).await?;
+    let user = users::create(
+        state.db.conn(),
+        &email,
+        display_name,
+        hash,
+        body.role.unwrap_or(Role::User),
+    )
+    .await
+    .map_err(|e| ApiError::unique(e, "An account with this e-mail address already exists."))?;
+    Ok(HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
+        .json(UserResponse::from(user)))
+}
+
+/// All accounts, by e-mail address (admins only).
+#[utoipa::path(tag = "users", params(Page), responses((status = 200, description = "A page of accounts", body = Paged<UserResponse>)))]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    page: web::Query<Page>,
+) -> ApiResult<web::Json<Paged<UserResponse>>> {
+    caller.require_admin()?;
+    let (offset, limit) = page.resolve()?;
+    let (items, total) = users::list(state.db.conn(), offset, limit).await?;
+    Ok(web::Json(Paged {
+        items: items.into_iter().map(Into::into).collect(),
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// One account: admins see every account, anyone else only their own.
+#[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The account")), responses((status = 200, description = "The account", body = UserResponse)))]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<UserResponse>> {
+    let id = id.into_inner();
+    if !caller.is_admin() && caller.id != id {
+        return Err(ApiError::not_found());
+    }
+    let user = users::find(state.db.conn(), id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(web::Json(user.into()))
+}

@@ -1,0 +1,178 @@
+//! Building and running the service: database and migrations, the first admin, the signing
+//! key, the router with its OpenAPI document, and the HTTP server. `main` and the tests share
+//! this path; binding port 0 and reading the real port back lets tests run side by side.
+
+use crate::auth::token::TokenKeys;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{self, BODY_LIMIT};
+use crate::openapi::ApiDoc;
+use crate::{bootstrap, routes};
+use actix_web::dev::Server;
+use actix_web::http::Method;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use std::net::TcpListener;
+use std::sync::Arc;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa::openapi::OpenApi as Doc;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::{Config, SwaggerUi};
+
+/// What every request handler can reach.
+pub struct AppState {
+    pub db: Db,
+    pub tokens: TokenKeys,
+}
+
+pub struct Application {
+    server: Server,
+    port: u16,
+    db: Db,
+}
+
+pub type StartupError = Box<dyn std::error::Error + Send + Sync>;
+
+impl Application {
+    /// Connects and migrates the database, makes sure there is an admin and a signing key,
+    /// and binds the listener. The server runs once [`Application::run_until_stopped`] is awaited.
+    pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
+        bootstrap::first_admin(&db, &settings).await?;
+        let secret = bootstrap::signing_key(&db, &settings).await?;
+        let tokens = TokenKeys::new(&secret, settings.token_ttl_seconds);
+        let listener = TcpListener::bind(&settings.addr)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            db: db.clone(),
+            tokens,
+        });
+        let doc = Arc::new(document());
+        let allowed = Arc::new(AllowedMethods::from(&*doc));
+        let mut server = HttpServer::new(move || {
+            let (app, _) = App::new()
+                .into_utoipa_app()
+                .openapi(ApiDoc::openapi())
+                .service(
+                    utoipa_actix_web::scope("/api/v1")
+                        .configure(routes::configure)
+                        // Served from inside the scope: an actix scope answers every path under it.
+                        .route("/openapi.json", web::get().to(serve_document)),
+                )
+                .service(routes::health::healthz)
+                .service(routes::health::readyz)
+                .split_for_parts();
+            let allowed = allowed.clone();
+            app.app_data(state.clone())
+                .app_data(web::Data::from(doc.clone()))
+                .app_data(web::PayloadConfig::new(BODY_LIMIT))
+                .app_data(web::PathConfig::default().error_handler(extract::path_error))
+                .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+                .service(
+                    SwaggerUi::new("/docs/{_:.*}").config(Config::from("/api/v1/openapi.json")),
+                )
+                .default_service(web::to(move |req: actix_web::HttpRequest| {
+                    let allowed = allowed.clone();
+                    async move { fallback(&req, &allowed) }
+                }))
+                .wrap(TracingLogger::default())
+        })
+        .listen(listener)?
+        .shutdown_timeout(20);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            server: server.run(),
+            port,
+            db,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server is stopped (SIGTERM/SIGINT stop it gracefully: requests in
+    /// flight finish, then the database pool closes).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        let _ = self.db.close().await;
+        result
+    }
+}
+
+async fn serve_document(doc: web::Data<Doc>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
+}
+
+/// The OpenAPI document, collected from the same registrations that build the router.
+pub fn document() -> Doc {
+    let (_, doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(utoipa_actix_web::scope("/api/v1").configure(routes::configure))
+        .service(routes::health::healthz)
+        .service(routes::health::readyz)
+        .split_for_parts();
+    doc
+}
+
+/// The methods each documented path answers, to tell 405 from 404.
+struct AllowedMethods(Vec<(actix_web::dev::ResourceDef, Vec<Method>)>);
+
+impl From<&Doc> for AllowedMethods {
+    fn from(doc: &Doc) -> Self {
+        let table = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = [
+                    (&item.get, Method::GET),
+                    (&item.post, Method::POST),
+                    (&item.put, Method::PUT),
+                    (&item.patch, Method::PATCH),
+                    (&item.delete, Method::DELETE),
+                ]
+                .into_iter()
+                .filter(|(op, _)| op.is_some())
+                .map(|(_, m)| m)
+                .collect();
+                (actix_web::dev::ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        AllowedMethods(table)
+    }
+}
+
+fn fallback(req: &actix_web::HttpRequest, allowed: &AllowedMethods) -> HttpResponse {
+    use actix_web::ResponseError;
+    let path = req.path();
+    let methods = allowed
+        .0
+        .iter()
+        .find(|(def, _)| def.is_match(path))
+        .map(|(_, m)| m);
+    match methods {
+        Some(methods) => {
+            let list: Vec<&str> = methods.iter().map(Method::as_str).collect();
+            let mut e = ApiError::new(
+                ErrorCode::MethodNotAllowed,
+                format!(
+                    "{} is not allowed here; use {}.",
+                    req.method(),
+                    list.join(", ")
+                ),
+            );
+            e.allow = Some(list.join(", "));
+            e.error_response()
+        }
+        None => ApiError::new(
+            ErrorCode::NotFound,
+            format!("There is no resource at {path}."),
+        )
+        .error_response(),
+    }
+}
