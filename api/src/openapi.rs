@@ -16,7 +16,6 @@ use utoipa::{Modify, OpenApi};
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     components(schemas(Problem, crate::error::ErrorCode, crate::error::FieldError)),
-    modifiers(&Protected),
     tags(
         (name = "auth", description = "Logging in and the caller"),
         (name = "users", description = "Accounts (admins)"),
@@ -28,8 +27,14 @@ use utoipa::{Modify, OpenApi};
 )]
 pub struct ApiDoc;
 
-/// Adds the bearer scheme, and to every operation that does not opt out with `security(())`
-/// the bearer requirement and the problem responses common to all of them.
+/// Completes the collected document: adds the bearer scheme, and to every operation that does
+/// not opt out with `security(())` the bearer requirement and the problem responses common to
+/// all of them. Runs after utoipa-actix-web has merged the paths in (a derive-time modifier
+/// would see none).
+pub fn finish(doc: &mut Doc) {
+    Protected.modify(doc);
+}
+
 struct Protected;
 
 const COMMON_ERRORS: &[(&str, &str)] = &[

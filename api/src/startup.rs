@@ -116,6 +116,8 @@ pub fn document() -> Doc {
         .service(routes::health::healthz)
         .service(routes::health::readyz)
         .split_for_parts();
+    let mut doc = doc;
+    crate::openapi::finish(&mut doc);
     doc
 }
 

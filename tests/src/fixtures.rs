@@ -21,10 +21,14 @@ pub fn question_ids() -> Vec<String> {
 
 impl TestApp {
     pub async fn create_institution(&self, name: &str) -> String {
-        self.post("/api/v1/institutions", &self.admin_token.clone(), json!({"name": name, "sector": "vo", "region": "Eemland"}))
-            .await
-            .expect(201)
-            .id()
+        self.post(
+            "/api/v1/institutions",
+            &self.admin_token.clone(),
+            json!({"name": name, "sector": "vo", "region": "Eemland"}),
+        )
+        .await
+        .expect(201)
+        .id()
     }
 
     /// Creates an account (as admin) and logs it in.
@@ -53,10 +57,20 @@ impl TestApp {
         )
         .await
         .expect(201);
-        Member { user_id, email: email.into(), token }
+        Member {
+            user_id,
+            email: email.into(),
+            token,
+        }
     }
 
-    pub async fn create_draft(&self, institution: &str, token: &str, date: &str, moment: &str) -> Response {
+    pub async fn create_draft(
+        &self,
+        institution: &str,
+        token: &str,
+        date: &str,
+        moment: &str,
+    ) -> Response {
         self.post(
             &format!("/api/v1/institutions/{institution}/evaluations"),
             token,
@@ -78,10 +92,20 @@ impl TestApp {
     ) -> Value {
         let draft = self.create_draft(institution, token, date, "annual").await;
         let id = draft.id();
-        let answers: Vec<Value> = question_ids().iter().map(|q| json!({"question_id": q, "answer": answer(q)})).collect();
-        let levels: Vec<Value> = (1..=5u8).map(|s| json!({"step": s, "level": level(s)})).collect();
+        let answers: Vec<Value> = question_ids()
+            .iter()
+            .map(|q| json!({"question_id": q, "answer": answer(q)}))
+            .collect();
+        let levels: Vec<Value> = (1..=5u8)
+            .map(|s| json!({"step": s, "level": level(s)}))
+            .collect();
         let changed = self
-            .patch(&format!("/api/v1/evaluations/{id}"), token, &draft.etag(), json!({"answers": answers, "levels": levels}))
+            .patch(
+                &format!("/api/v1/evaluations/{id}"),
+                token,
+                &draft.etag(),
+                json!({"answers": answers, "levels": levels}),
+            )
             .await
             .expect(200);
         self.request(

@@ -35,7 +35,9 @@ impl Backend {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(url) if !url.is_empty() => Some(Backend::Postgres { server_url: url }),
             _ if std::env::var_os("CI").is_some() => {
-                panic!("CI is set but TEST_DATABASE_URL is not: the PostgreSQL variants must run in CI")
+                panic!(
+                    "CI is set but TEST_DATABASE_URL is not: the PostgreSQL variants must run in CI"
+                )
             }
             _ => {
                 eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL variant");
@@ -91,17 +93,26 @@ impl Response {
     }
 
     pub fn etag(&self) -> String {
-        self.header("etag").unwrap_or_else(|| panic!("no ETag in {self:?}")).to_owned()
+        self.header("etag")
+            .unwrap_or_else(|| panic!("no ETag in {self:?}"))
+            .to_owned()
     }
 
     pub fn id(&self) -> String {
-        self.body["id"].as_str().unwrap_or_else(|| panic!("no id in {}", self.text)).to_owned()
+        self.body["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no id in {}", self.text))
+            .to_owned()
     }
 
     /// Asserts the status, showing the body when it differs.
     #[track_caller]
     pub fn expect(self, status: u16) -> Self {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 }
@@ -110,7 +121,10 @@ static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 async fn database_for(backend: &Backend, dir: &tempfile::TempDir) -> String {
     match backend {
-        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.path().join("lobkader.db").display()),
+        Backend::Sqlite => format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("lobkader.db").display()
+        ),
         Backend::Postgres { server_url } => {
             use sea_orm::{ConnectionTrait, Database};
             let name = format!(
@@ -118,7 +132,9 @@ async fn database_for(backend: &Backend, dir: &tempfile::TempDir) -> String {
                 std::process::id(),
                 COUNTER.fetch_add(1, Ordering::Relaxed)
             );
-            let server = Database::connect(server_url).await.expect("connect to TEST_DATABASE_URL");
+            let server = Database::connect(server_url)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
             server
                 .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
                 .await
@@ -128,7 +144,9 @@ async fn database_for(backend: &Backend, dir: &tempfile::TempDir) -> String {
                 .await
                 .expect("create test database");
             server.close().await.ok();
-            let (base, _) = server_url.rsplit_once('/').expect("TEST_DATABASE_URL ends in /<database>");
+            let (base, _) = server_url
+                .rsplit_once('/')
+                .expect("TEST_DATABASE_URL ends in /<database>");
             format!("{base}/{name}")
         }
     }
@@ -143,17 +161,24 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         database_url: database_url.clone(),
         db_max_connections: 4,
         workers: Some(2),
-        jwt_secret: Some(SecretString::from("a-test-signing-key-of-at-least-32-bytes")),
+        jwt_secret: Some(SecretString::from(
+            "a-test-signing-key-of-at-least-32-bytes",
+        )),
         token_ttl_seconds: 600,
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(SecretString::from(ADMIN_PASSWORD)),
     };
-    let app = Application::build(settings).await.expect("the service starts");
+    let app = Application::build(settings)
+        .await
+        .expect("the service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     let mut test_app = TestApp {
         address,
-        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
         admin_token: String::new(),
         database_url,
         _dir: dir,
@@ -190,24 +215,45 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Response {
-        self.request(Method::GET, path, Some(token), None, &[]).await
+        self.request(Method::GET, path, Some(token), None, &[])
+            .await
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::POST, path, Some(token), Some(body), &[]).await
+        self.request(Method::POST, path, Some(token), Some(body), &[])
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, etag: &str, body: Value) -> Response {
-        self.request(Method::PATCH, path, Some(token), Some(body), &[("if-match", etag)]).await
+        self.request(
+            Method::PATCH,
+            path,
+            Some(token),
+            Some(body),
+            &[("if-match", etag)],
+        )
+        .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
-        self.request(Method::DELETE, path, Some(token), None, &[]).await
+        self.request(Method::DELETE, path, Some(token), None, &[])
+            .await
     }
 
     /// Sends raw bytes with a content type, for malformed-input tests.
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Response {
-        let mut req = self.client.request(method, self.url(path)).header("content-type", content_type).body(body);
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .header("content-type", content_type)
+            .body(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -216,10 +262,19 @@ impl TestApp {
 
     pub async fn login(&self, email: &str, password: &str) -> String {
         let r = self
-            .request(Method::POST, "/api/v1/auth/token", None, Some(json!({"email": email, "password": password})), &[])
+            .request(
+                Method::POST,
+                "/api/v1/auth/token",
+                None,
+                Some(json!({"email": email, "password": password})),
+                &[],
+            )
             .await
             .expect(200);
-        r.body["access_token"].as_str().expect("access_token").to_owned()
+        r.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 }
 
@@ -227,6 +282,15 @@ async fn read(resp: reqwest::Response) -> Response {
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let text = resp.text().await.expect("body read");
-    let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
-    Response { status, headers, body, text }
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap_or(Value::Null)
+    };
+    Response {
+        status,
+        headers,
+        body,
+        text,
+    }
 }

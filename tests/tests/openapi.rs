@@ -1,0 +1,125 @@
+//! The committed `openapi/openapi.json` is exactly what the service serves. On drift the test
+//! fails; `UPDATE_OPENAPI=1 cargo test -p lobkader-tests --test openapi` rewrites the file.
+
+use lobkader_tests::{Backend, backend_tests, spawn_app};
+use std::path::PathBuf;
+
+fn committed_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../openapi/openapi.json")
+}
+
+fn generated() -> String {
+    let doc = lobkader_api::startup::document();
+    let mut text = serde_json::to_string_pretty(&doc).expect("the document serialises");
+    text.push('\n');
+    text
+}
+
+#[test]
+fn the_committed_openapi_document_matches_the_generated_one() {
+    let path = committed_path();
+    let fresh = generated();
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &fresh).expect("write openapi/openapi.json");
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "openapi/openapi.json is out of date; regenerate it with \
+         `UPDATE_OPENAPI=1 cargo test -p lobkader-tests --test openapi` and review the diff"
+    );
+}
+
+#[test]
+fn every_operation_documents_its_security_and_error_responses() {
+    let doc: serde_json::Value = serde_json::from_str(&generated()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let public = ["POST /api/v1/auth/token", "GET /healthz", "GET /readyz"];
+    let mut seen = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let name = format!("{} {path}", method.to_uppercase());
+            seen += 1;
+            assert!(op["operationId"].is_string(), "{name} has an operationId");
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                responses.keys().any(|s| s.starts_with('2')),
+                "{name} documents success"
+            );
+            if public.contains(&name.as_str()) {
+                assert!(op.get("security").is_none(), "{name} is public");
+                continue;
+            }
+            assert_eq!(
+                op["security"],
+                serde_json::json!([{"bearer": []}]),
+                "{name} needs a bearer token"
+            );
+            for status in ["400", "401", "403", "404", "422", "500"] {
+                let r = &responses[status];
+                assert_eq!(
+                    r["content"]["application/problem+json"]["schema"]["$ref"],
+                    "#/components/schemas/Problem",
+                    "{name} documents {status} as a problem"
+                );
+            }
+        }
+    }
+    assert!(seen >= 25, "only {seen} operations documented");
+}
+
+backend_tests!(the_service_serves_the_committed_document_and_an_offline_documentation_page);
+
+async fn the_service_serves_the_committed_document_and_an_offline_documentation_page(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let served = app
+        .client
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(served.status(), 200);
+    let served: serde_json::Value = served.json().await.unwrap();
+    let committed: serde_json::Value = serde_json::from_str(&generated()).unwrap();
+    assert_eq!(served, committed);
+
+    let page = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("swagger-ui"),
+        "the documentation page is Swagger UI"
+    );
+    assert!(
+        !html.contains("https://"),
+        "the page loads nothing from another host"
+    );
+    let init = app
+        .client
+        .get(app.url("/docs/swagger-initializer.js"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("/api/v1/openapi.json"));
+    let bundle = app
+        .client
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        bundle.status(),
+        200,
+        "the Swagger UI script is served by the service itself"
+    );
+}
