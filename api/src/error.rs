@@ -124,12 +124,18 @@ pub struct Problem {
 pub struct ApiError {
     pub code: ErrorCode,
     pub detail: String,
-    pub errors: Vec<FieldError>,
-    pub missing: Vec<Missing>,
-    pub retry_after: Option<u64>,
-    pub allow: Option<String>,
+    /// What only some errors carry; boxed so that every `Result` stays small.
+    more: Option<Box<More>>,
+}
+
+#[derive(Debug, Default)]
+struct More {
+    errors: Vec<FieldError>,
+    missing: Vec<Missing>,
+    retry_after: Option<u64>,
+    allow: Option<String>,
     /// The underlying cause of a 5xx, for the log only.
-    pub cause: Option<String>,
+    cause: Option<String>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -139,12 +145,38 @@ impl ApiError {
         ApiError {
             code,
             detail: detail.into(),
-            errors: Vec::new(),
-            missing: Vec::new(),
-            retry_after: None,
-            allow: None,
-            cause: None,
+            more: None,
         }
+    }
+
+    fn more(&mut self) -> &mut More {
+        self.more.get_or_insert_with(Default::default)
+    }
+
+    /// What is still to be filled in, for `incomplete_evaluation`.
+    pub fn with_missing(mut self, missing: Vec<Missing>) -> Self {
+        self.more().missing = missing;
+        self
+    }
+
+    /// Seconds after which a retry may succeed, sent as `Retry-After`.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.more().retry_after = Some(seconds);
+        self
+    }
+
+    /// The methods a resource answers, sent as `Allow`.
+    pub fn with_allow(mut self, methods: String) -> Self {
+        self.more().allow = Some(methods);
+        self
+    }
+
+    /// The rejected fields of a `validation_failed` error.
+    pub fn errors(&self) -> &[FieldError] {
+        self.more
+            .as_ref()
+            .map(|m| m.errors.as_slice())
+            .unwrap_or_default()
     }
 
     pub fn not_found() -> Self {
@@ -174,7 +206,7 @@ impl ApiError {
             ErrorCode::ValidationFailed,
             "The request is well-formed but some fields are not acceptable.",
         );
-        e.errors = errors;
+        e.more().errors = errors;
         e
     }
 
@@ -196,7 +228,7 @@ impl ApiError {
 
     pub fn internal(cause: impl fmt::Display) -> Self {
         let mut e = Self::new(ErrorCode::InternalError, "An internal error occurred.");
-        e.cause = Some(cause.to_string());
+        e.more().cause = Some(cause.to_string());
         e
     }
 
@@ -207,8 +239,12 @@ impl ApiError {
             status: self.code.status().as_u16(),
             detail: self.detail.clone(),
             code: self.code,
-            errors: self.errors.clone(),
-            missing: self.missing.clone(),
+            errors: self.errors().to_vec(),
+            missing: self
+                .more
+                .as_ref()
+                .map(|m| m.missing.clone())
+                .unwrap_or_default(),
         }
     }
 }
@@ -225,7 +261,8 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if let Some(cause) = &self.cause {
+        let more = self.more.as_deref();
+        if let Some(cause) = more.and_then(|m| m.cause.as_ref()) {
             tracing::error!(code = self.code.as_str(), cause = %cause, "request failed");
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -233,10 +270,10 @@ impl ResponseError for ApiError {
         if self.code.status() == StatusCode::UNAUTHORIZED {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"lobkader\""));
         }
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = more.and_then(|m| m.retry_after) {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
-        if let Some(allow) = &self.allow
+        if let Some(allow) = more.and_then(|m| m.allow.as_ref())
             && let Ok(value) = HeaderValue::from_str(allow)
         {
             response.insert_header((header::ALLOW, value));

@@ -160,16 +160,16 @@ fn fallback(req: &actix_web::HttpRequest, allowed: &AllowedMethods) -> HttpRespo
     match methods {
         Some(methods) => {
             let list: Vec<&str> = methods.iter().map(Method::as_str).collect();
-            let mut e = ApiError::new(
+            ApiError::new(
                 ErrorCode::MethodNotAllowed,
                 format!(
                     "{} is not allowed here; use {}.",
                     req.method(),
                     list.join(", ")
                 ),
-            );
-            e.allow = Some(list.join(", "));
-            e.error_response()
+            )
+            .with_allow(list.join(", "))
+            .error_response()
         }
         None => ApiError::new(
             ErrorCode::NotFound,

@@ -152,13 +152,11 @@ async fn database_for(backend: &Backend, dir: &tempfile::TempDir) -> String {
     }
 }
 
-/// Starts a service on a free port over a fresh database, with an admin logged in.
-pub async fn spawn_app(backend: Backend) -> TestApp {
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let database_url = database_for(&backend, &dir).await;
-    let settings = Settings {
+/// The settings of a test service over `database_url`.
+pub fn test_settings(database_url: &str) -> Settings {
+    Settings {
         addr: "127.0.0.1:0".into(),
-        database_url: database_url.clone(),
+        database_url: database_url.to_owned(),
         db_max_connections: 4,
         workers: Some(2),
         jwt_secret: Some(SecretString::from(
@@ -167,12 +165,31 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         token_ttl_seconds: 600,
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(SecretString::from(ADMIN_PASSWORD)),
-    };
+    }
+}
+
+/// Starts a service with `settings` and returns its base address.
+pub async fn start(settings: Settings) -> String {
     let app = Application::build(settings)
         .await
         .expect("the service starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
+    address
+}
+
+/// Starts a service on a free port over a fresh database, with an admin logged in.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with the settings adjusted first.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let database_url = database_for(&backend, &dir).await;
+    let mut settings = test_settings(&database_url);
+    adjust(&mut settings);
+    let address = start(settings).await;
     let mut test_app = TestApp {
         address,
         client: reqwest::Client::builder()

@@ -92,12 +92,12 @@ pub async fn create_token(
     };
     let now = Utc::now();
     if let Some(until) = creds.locked_until.filter(|u| *u > now) {
-        let mut e = ApiError::new(
+        let seconds = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
+        return Err(ApiError::new(
             ErrorCode::TooManyRequests,
             "Too many failed logins for this account; try again later.",
-        );
-        e.retry_after = Some(u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1));
-        return Err(e);
+        )
+        .with_retry_after(seconds));
     }
     if !password::verify(supplied, creds.password_hash).await? {
         let failures = creds.failed_logins + 1;

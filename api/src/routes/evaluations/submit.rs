@@ -41,15 +41,12 @@ pub async fn submit_evaluation(
     let revision = optional_revision(req.headers().get(header::IF_MATCH), &current)?;
     let missing = current.content.missing(instrument_of(&current)?);
     if !missing.is_empty() {
-        let mut e = ApiError::new(
+        let count = missing.len();
+        return Err(ApiError::new(
             ErrorCode::IncompleteEvaluation,
-            format!(
-                "The evaluation cannot be submitted yet: {} item(s) are missing.",
-                missing.len()
-            ),
-        );
-        e.missing = missing;
-        return Err(e);
+            format!("The evaluation cannot be submitted yet: {count} item(s) are missing."),
+        )
+        .with_missing(missing));
     }
     let tx = state.db.begin_write().await?;
     if !evaluations::submit(&*tx, current.id, revision, caller.id).await? {
