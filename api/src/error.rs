@@ -282,6 +282,21 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<lobkader_domain::evaluation::PatchError> for FieldError {
+    fn from(e: lobkader_domain::evaluation::PatchError) -> Self {
+        FieldError {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
+impl From<lobkader_domain::evaluation::PatchError> for ApiError {
+    fn from(e: lobkader_domain::evaluation::PatchError) -> Self {
+        ApiError::validation(vec![e.into()])
+    }
+}
+
 impl From<DbErr> for ApiError {
     fn from(err: DbErr) -> Self {
         if crate::db::is_unique_violation(&err) {

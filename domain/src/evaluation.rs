@@ -226,6 +226,19 @@ impl Content {
     }
 }
 
+/// The reference dates an evaluation may have: from 2000 to 2099. Anything else is a typo.
+pub fn check_reference_date(date: chrono::NaiveDate) -> Result<(), PatchError> {
+    use chrono::Datelike;
+    if (2000..=2099).contains(&date.year()) {
+        Ok(())
+    } else {
+        Err(PatchError {
+            field: "reference_date".into(),
+            message: "must be a date between 2000-01-01 and 2099-12-31".into(),
+        })
+    }
+}
+
 /// Checks that a change names only questions and steps of this instrument, each at most once.
 pub fn check_patch(
     instrument: &Instrument,
@@ -372,6 +385,15 @@ mod tests {
             .map(|h| h.code)
             .collect();
         assert_eq!(codes, ["mostly_unknown"; 5]);
+    }
+
+    #[test]
+    fn reference_dates_outside_this_century_are_rejected() {
+        let d = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1).unwrap();
+        assert!(check_reference_date(d(2000)).is_ok());
+        assert!(check_reference_date(d(2099)).is_ok());
+        assert!(check_reference_date(d(1999)).is_err());
+        assert!(check_reference_date(d(2100)).is_err());
     }
 
     #[test]

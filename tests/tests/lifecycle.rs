@@ -238,6 +238,13 @@ async fn unknown_questions_steps_levels_and_answers_are_rejected_and_change_noth
             "levels[1].step",
         ),
         (json!({"answers": [], "colour": "red"}), "colour"),
+        (json!({"reference_date": "1899-12-31"}), "reference_date"),
+        (json!({"reference_date": "31-12-2025"}), "reference_date"),
+        (json!({"title": ""}), "title"),
+        (
+            json!({"participants": [{"name": ""}]}),
+            "participants[0].name",
+        ),
     ];
     for (body, field) in bad_bodies {
         let r = app

@@ -33,6 +33,7 @@ pub async fn create_evaluation(
         .await?
         .ok_or_else(ApiError::not_found)?;
     let b = body.0;
+    lobkader_domain::evaluation::check_reference_date(b.reference_date)?;
     let instrument = match &b.instrument_version {
         Some(v) => catalogue().get(&b.instrument_id, v),
         None => catalogue().latest(&b.instrument_id),

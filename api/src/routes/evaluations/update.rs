@@ -6,12 +6,12 @@ use super::delete::submitted;
 use super::{EvaluationResponse, UpdateEvaluationRequest, etag, instrument_of, respond, visible};
 use crate::auth::AuthUser;
 use crate::db::evaluations::{self, Evaluation, MetadataChange};
-use crate::error::{ApiError, ApiResult, ErrorCode, FieldError};
+use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::ValidJson;
 use crate::startup::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, patch, web};
-use lobkader_domain::evaluation::check_patch;
+use lobkader_domain::evaluation::{check_patch, check_reference_date};
 use lobkader_domain::{AnswerEntry, LevelEntry, Status};
 use uuid::Uuid;
 
@@ -48,17 +48,11 @@ pub async fn update_evaluation(
     let instrument = instrument_of(&current)?;
     let answers: Vec<AnswerEntry> = b.answers.into_iter().map(Into::into).collect();
     let levels: Vec<LevelEntry> = b.levels.into_iter().map(Into::into).collect();
-    check_patch(instrument, &answers, &levels).map_err(|errors| {
-        ApiError::validation(
-            errors
-                .into_iter()
-                .map(|e| FieldError {
-                    field: e.field,
-                    message: e.message,
-                })
-                .collect(),
-        )
-    })?;
+    check_patch(instrument, &answers, &levels)
+        .map_err(|errors| ApiError::validation(errors.into_iter().map(Into::into).collect()))?;
+    if let Some(date) = b.reference_date {
+        check_reference_date(date)?;
+    }
     if let Some(Some(unit)) = b.unit_id {
         check_unit(&state, current.institution_id, unit, "unit_id").await?;
     }
