@@ -25,7 +25,6 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     MethodNotAllowed,
-    NotAcceptable,
     Conflict,
     EvaluationSubmitted,
     PreconditionFailed,
@@ -49,7 +48,6 @@ impl ErrorCode {
             Forbidden => StatusCode::FORBIDDEN,
             NotFound => StatusCode::NOT_FOUND,
             MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Conflict | EvaluationSubmitted => StatusCode::CONFLICT,
             PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -74,7 +72,6 @@ impl ErrorCode {
             Forbidden => "forbidden",
             NotFound => "not_found",
             MethodNotAllowed => "method_not_allowed",
-            NotAcceptable => "not_acceptable",
             Conflict => "conflict",
             EvaluationSubmitted => "evaluation_submitted",
             PreconditionFailed => "precondition_failed",
@@ -87,8 +84,13 @@ impl ErrorCode {
         }
     }
 
+    /// The status's reason phrase as RFC 9110 names it.
     fn title(self) -> &'static str {
-        self.status().canonical_reason().unwrap_or("Error")
+        match self.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => "Content Too Large",
+            StatusCode::UNPROCESSABLE_ENTITY => "Unprocessable Content",
+            status => status.canonical_reason().unwrap_or("Error"),
+        }
     }
 }
 
@@ -98,6 +100,35 @@ pub struct FieldError {
     /// Where in the request, e.g. `answers[2].answer` or `reference_date`.
     pub field: String,
     pub message: String,
+}
+
+/// Something still to fill in before an evaluation can be submitted: an unanswered question
+/// or a step without a level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MissingItem {
+    /// `answer` or `level`.
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<u8>,
+}
+
+impl From<Missing> for MissingItem {
+    fn from(m: Missing) -> Self {
+        match m {
+            Missing::Answer { question_id } => MissingItem {
+                kind: "answer".into(),
+                question_id: Some(question_id),
+                step: None,
+            },
+            Missing::Level { step } => MissingItem {
+                kind: "level".into(),
+                question_id: None,
+                step: Some(step),
+            },
+        }
+    }
 }
 
 /// An RFC 9457 problem detail, as every error response carries it.
@@ -116,8 +147,7 @@ pub struct Problem {
     pub errors: Vec<FieldError>,
     /// What is still to be filled in, for `incomplete_evaluation`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<Object>)]
-    pub missing: Vec<Missing>,
+    pub missing: Vec<MissingItem>,
 }
 
 #[derive(Debug)]
@@ -131,7 +161,7 @@ pub struct ApiError {
 #[derive(Debug, Default)]
 struct More {
     errors: Vec<FieldError>,
-    missing: Vec<Missing>,
+    missing: Vec<MissingItem>,
     retry_after: Option<u64>,
     allow: Option<String>,
     /// The underlying cause of a 5xx, for the log only.
@@ -155,7 +185,7 @@ impl ApiError {
 
     /// What is still to be filled in, for `incomplete_evaluation`.
     pub fn with_missing(mut self, missing: Vec<Missing>) -> Self {
-        self.more().missing = missing;
+        self.more().missing = missing.into_iter().map(Into::into).collect();
         self
     }
 
@@ -168,6 +198,12 @@ impl ApiError {
     /// The methods a resource answers, sent as `Allow`.
     pub fn with_allow(mut self, methods: String) -> Self {
         self.more().allow = Some(methods);
+        self
+    }
+
+    /// Names the rejected fields (for `validation_failed` and bad parameters).
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.more().errors = errors;
         self
     }
 

@@ -68,7 +68,6 @@ impl Application {
                 .app_data(web::Data::from(doc.clone()))
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
-                .app_data(web::QueryConfig::default().error_handler(extract::query_error))
                 .service(
                     SwaggerUi::new("/docs/{_:.*}").config(Config::from("/api/v1/openapi.json")),
                 )
@@ -76,6 +75,7 @@ impl Application {
                     let allowed = allowed.clone();
                     async move { fallback(&req, &allowed) }
                 }))
+                .wrap(actix_web::middleware::from_fn(head_as_get))
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?
@@ -121,6 +121,23 @@ pub fn document() -> Doc {
     doc
 }
 
+/// Answers HEAD wherever GET is answered: the GET handler runs and its body is dropped.
+async fn head_as_get(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let head = req.method() == Method::HEAD;
+    if head {
+        req.head_mut().method = Method::GET;
+    }
+    let res = next.call(req).await?;
+    Ok(if head {
+        res.map_body(|_, _| actix_web::body::BoxBody::new(()))
+    } else {
+        res.map_into_boxed_body()
+    })
+}
+
 /// The methods each documented path answers, to tell 405 from 404.
 struct AllowedMethods(Vec<(actix_web::dev::ResourceDef, Vec<Method>)>);
 
@@ -144,6 +161,10 @@ impl From<&Doc> for AllowedMethods {
                 .collect();
                 (actix_web::dev::ResourceDef::new(path.as_str()), methods)
             })
+            .chain(std::iter::once((
+                actix_web::dev::ResourceDef::new("/api/v1/openapi.json"),
+                vec![Method::GET],
+            )))
             .collect();
         AllowedMethods(table)
     }
@@ -159,7 +180,10 @@ fn fallback(req: &actix_web::HttpRequest, allowed: &AllowedMethods) -> HttpRespo
         .map(|(_, m)| m);
     match methods {
         Some(methods) => {
-            let list: Vec<&str> = methods.iter().map(Method::as_str).collect();
+            let mut list: Vec<&str> = methods.iter().map(Method::as_str).collect();
+            if methods.contains(&Method::GET) {
+                list.push("HEAD");
+            }
             ApiError::new(
                 ErrorCode::MethodNotAllowed,
                 format!(

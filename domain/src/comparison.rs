@@ -46,7 +46,7 @@ pub struct Counts {
 }
 
 impl Counts {
-    fn add(&mut self, change: Change) {
+    pub fn add(&mut self, change: Change) {
         match change {
             Change::Improved => self.improved += 1,
             Change::Regressed => self.regressed += 1,

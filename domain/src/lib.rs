@@ -17,3 +17,5 @@ pub use evaluation::{
 pub use instrument::{Instrument, catalogue};
 pub use scale::{Answer, Level};
 pub use school_year::SchoolYear;
+pub mod progress;
+pub mod trajectory;

@@ -158,7 +158,7 @@ async fn malformed_requests_answer_400_naming_what_is_wrong(backend: Backend) {
         &r,
         400,
         "invalid_query_parameter",
-        &[],
+        &["errors"],
         "invalid_query_value",
     );
     let r = app.get("/api/v1/institutions?limit=many", &admin).await;
@@ -166,7 +166,7 @@ async fn malformed_requests_answer_400_naming_what_is_wrong(backend: Backend) {
         &r,
         400,
         "invalid_query_parameter",
-        &[],
+        &["errors"],
         "invalid_query_number",
     );
     let r = app.get(&format!("{list}?colour=red"), &admin).await;
@@ -174,8 +174,28 @@ async fn malformed_requests_answer_400_naming_what_is_wrong(backend: Backend) {
         &r,
         400,
         "invalid_query_parameter",
-        &[],
+        &["errors"],
         "unknown_query_parameter",
+    );
+    // Every list rejects parameters it does not know, not only the evaluation history.
+    let r = app.get("/api/v1/institutions?colour=red", &admin).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "colour");
+    let r = app
+        .get("/api/v1/institutions?offset=99999999999999999999", &admin)
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(r.body["errors"][0]["field"], "offset");
+    // An offset a database cannot bind is refused before it reaches one.
+    let r = app
+        .get("/api/v1/institutions?offset=9223372036854775808", &admin)
+        .await;
+    assert_problem(
+        &r,
+        422,
+        "validation_failed",
+        &["errors"],
+        "offset_too_large",
     );
 }
 
@@ -311,7 +331,7 @@ async fn a_known_path_with_the_wrong_method_answers_405_with_allow(backend: Back
         &[],
         "method_not_allowed_collection",
     );
-    assert_eq!(r.header("allow"), Some("GET, POST"));
+    assert_eq!(r.header("allow"), Some("GET, POST, HEAD"));
     let path = format!("/api/v1/evaluations/{}", uuid::Uuid::new_v4());
     let r = app
         .request(
@@ -329,7 +349,33 @@ async fn a_known_path_with_the_wrong_method_answers_405_with_allow(backend: Back
         &[],
         "method_not_allowed_item",
     );
-    assert_eq!(r.header("allow"), Some("GET, PATCH, DELETE"));
+    assert_eq!(r.header("allow"), Some("GET, PATCH, DELETE, HEAD"));
+    let r = app
+        .request(
+            Method::POST,
+            "/api/v1/openapi.json",
+            None,
+            Some(json!({})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 405, "{}", r.text);
+    assert_eq!(r.header("allow"), Some("GET, HEAD"));
+    // HEAD is answered wherever GET is, with the same status and no body.
+    let r = app
+        .request(
+            Method::HEAD,
+            "/api/v1/institutions",
+            Some(&app.admin_token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!((r.status, r.text.as_str()), (200, ""));
+    let r = app
+        .request(Method::HEAD, "/api/v1/institutions", None, None, &[])
+        .await;
+    assert_eq!(r.status, 401);
 }
 
 async fn conflicts_and_preconditions_answer_409_412_and_428(backend: Backend) {
@@ -440,7 +486,7 @@ async fn oversized_and_non_json_bodies_answer_413_and_415(backend: Backend) {
 async fn unacceptable_fields_answer_422_with_the_field_list(backend: Backend) {
     let app = spawn_app(backend).await;
     let admin = app.admin_token.clone();
-    let cases: [(&str, &str, Value, &[&str]); 7] = [
+    let cases: [(&str, &str, Value, &[&str]); 10] = [
         (
             "wrong_type",
             "/api/v1/institutions",
@@ -476,6 +522,19 @@ async fn unacceptable_fields_answer_422_with_the_field_list(backend: Backend) {
             "/api/v1/institutions",
             json!({"name": "Nieuw", "sector": "vo", "brin": "AB12"}),
             &["brin"],
+        ),
+        (
+            "missing_field",
+            "/api/v1/institutions",
+            json!({"name": "Nieuw"}),
+            &["sector"],
+        ),
+        ("not_an_object", "/api/v1/institutions", json!(null), &[""]),
+        (
+            "string_instead_of_list",
+            "/api/v1/institutions",
+            json!({"name": "Nieuw", "sector": "vo", "school_types": "vmbo"}),
+            &["school_types"],
         ),
         (
             "invalid_email",

@@ -3,7 +3,7 @@
 use crate::auth::AuthUser;
 use crate::db::institutions::{self, Institution, InstitutionFields};
 use crate::error::{ApiError, ApiResult, FieldError};
-use crate::extract::{Page, ValidJson};
+use crate::extract::{Page, ValidJson, ValidQuery};
 use crate::routes::Paged;
 use crate::schema;
 use crate::startup::AppState;
@@ -194,9 +194,9 @@ pub async fn create_institution(
 pub async fn list_institutions(
     state: web::Data<AppState>,
     caller: AuthUser,
-    page: web::Query<Page>,
+    page: ValidQuery<Page>,
 ) -> ApiResult<web::Json<Paged<InstitutionResponse>>> {
-    let (offset, limit) = page.resolve()?;
+    let (offset, limit) = page.0.resolve()?;
     let member = (!caller.is_admin()).then_some(caller.id);
     let (items, total) = institutions::list(state.db.conn(), member, offset, limit).await?;
     Ok(web::Json(Paged {

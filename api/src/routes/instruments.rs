@@ -2,6 +2,7 @@
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::ValidQuery;
 use actix_web::{get, web};
 use lobkader_domain::catalogue;
 use lobkader_domain::instrument::Instrument;
@@ -134,9 +135,9 @@ pub async fn list_instruments(_caller: AuthUser) -> web::Json<Vec<InstrumentSumm
 pub async fn get_instrument(
     _caller: AuthUser,
     id: web::Path<String>,
-    query: web::Query<InstrumentQuery>,
+    query: ValidQuery<InstrumentQuery>,
 ) -> ApiResult<web::Json<&'static Instrument>> {
-    let found = match &query.version {
+    let found = match &query.0.version {
         Some(v) => catalogue().get(&id, v),
         None => catalogue().latest(&id),
     };

@@ -3,7 +3,7 @@
 use crate::auth::{AuthUser, Role, password};
 use crate::db::users::{self, User};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Page, ValidJson};
+use crate::extract::{Page, ValidJson, ValidQuery};
 use crate::routes::Paged;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, post, web};
@@ -97,10 +97,10 @@ pub async fn create_user(
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: AuthUser,
-    page: web::Query<Page>,
+    page: ValidQuery<Page>,
 ) -> ApiResult<web::Json<Paged<UserResponse>>> {
     caller.require_admin()?;
-    let (offset, limit) = page.resolve()?;
+    let (offset, limit) = page.0.resolve()?;
     let (items, total) = users::list(state.db.conn(), offset, limit).await?;
     Ok(web::Json(Paged {
         items: items.into_iter().map(Into::into).collect(),

@@ -5,6 +5,7 @@ use super::visible;
 use crate::auth::AuthUser;
 use crate::db::evaluations::Evaluation;
 use crate::error::{ApiError, ApiResult, FieldError};
+use crate::extract::ValidQuery;
 use crate::schema;
 use crate::startup::AppState;
 use actix_web::{get, web};
@@ -134,10 +135,10 @@ pub async fn compare_evaluations(
     state: web::Data<AppState>,
     caller: AuthUser,
     id: web::Path<Uuid>,
-    query: web::Query<CompareQuery>,
+    query: ValidQuery<CompareQuery>,
 ) -> ApiResult<web::Json<ComparisonResponse>> {
     let a = visible(&state, &caller, id.into_inner()).await?;
-    let b = visible(&state, &caller, query.with).await?;
+    let b = visible(&state, &caller, query.0.with).await?;
     let mut errors = Vec::new();
     let mut reject = |field: &str, message: &str| {
         errors.push(FieldError {

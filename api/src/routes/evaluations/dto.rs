@@ -5,7 +5,7 @@ use crate::schema;
 use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::institution::KerngroepFunction;
 use lobkader_domain::{
-    Answer, AnswerEntry, Instrument, Level, LevelEntry, Missing, Moment, Participant, Status,
+    Answer, AnswerEntry, Instrument, Level, LevelEntry, Moment, Participant, Status,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -161,32 +161,6 @@ pub struct HintDto {
     pub message: String,
 }
 
-/// Something still to fill in before the evaluation can be submitted.
-#[derive(Serialize, ToSchema)]
-pub struct MissingDto {
-    /// `answer` or `level`.
-    pub kind: String,
-    pub question_id: Option<String>,
-    pub step: Option<u8>,
-}
-
-impl From<Missing> for MissingDto {
-    fn from(m: Missing) -> Self {
-        match m {
-            Missing::Answer { question_id } => MissingDto {
-                kind: "answer".into(),
-                question_id: Some(question_id),
-                step: None,
-            },
-            Missing::Level { step } => MissingDto {
-                kind: "level".into(),
-                question_id: None,
-                step: Some(step),
-            },
-        }
-    }
-}
-
 /// An evaluation without its answers and levels, as lists show it.
 #[derive(Serialize, ToSchema)]
 pub struct EvaluationSummary {
@@ -253,7 +227,7 @@ pub struct EvaluationResponse {
     pub answers: Vec<AnswerDto>,
     pub levels: Vec<LevelDto>,
     pub hints: Vec<HintDto>,
-    pub missing: Vec<MissingDto>,
+    pub missing: Vec<crate::error::MissingItem>,
 }
 
 impl EvaluationResponse {

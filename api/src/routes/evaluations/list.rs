@@ -4,7 +4,7 @@ use super::EvaluationSummary;
 use crate::auth::AuthUser;
 use crate::db::{evaluations, institutions};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::Page;
+use crate::extract::{Page, ValidQuery};
 use crate::routes::Paged;
 use crate::schema;
 use crate::startup::AppState;
@@ -43,14 +43,14 @@ pub async fn list_evaluations(
     state: web::Data<AppState>,
     caller: AuthUser,
     id: web::Path<Uuid>,
-    query: web::Query<HistoryQuery>,
+    query: ValidQuery<HistoryQuery>,
 ) -> ApiResult<web::Json<Paged<EvaluationSummary>>> {
     let institution = id.into_inner();
     caller.require_member_of(&state.db, institution).await?;
     institutions::find(state.db.conn(), institution)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let q = query.into_inner();
+    let q = query.0;
     let (offset, limit) = Page {
         limit: q.limit,
         offset: q.offset,
