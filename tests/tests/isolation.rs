@@ -1,0 +1,764 @@
+//! Institutions are isolated from each other. Every protected operation in the served OpenAPI
+//! document has a case in one table saying how to call it on school A's objects and what each
+//! caller gets: a member of school B gets 404 for anything of A (403 for the admin-only
+//! operations that are not about one institution), a caller without a valid token gets 401,
+//! and a caller who may do it succeeds, so the refusals are about access and nothing else.
+//! An operation without a case fails the run. Lists show only the caller's own institutions,
+//! B's attempts change nothing of A, and access ends with the membership, not the token.
+
+use lobkader_api::auth::Role;
+use lobkader_api::auth::token::TokenKeys;
+use lobkader_tests::fixtures::{Member, question_ids};
+use lobkader_tests::{Backend, Response, TestApp, backend_tests, json, spawn_app};
+use reqwest::Method;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+backend_tests!(
+    the_table_has_a_case_for_every_protected_operation_in_the_openapi_document,
+    a_member_of_another_institution_is_refused_everywhere_and_changes_nothing,
+    every_protected_operation_answers_401_without_a_valid_token,
+    every_case_in_the_table_succeeds_for_a_caller_who_may_do_it,
+    institution_lists_show_only_the_institutions_the_caller_belongs_to,
+    a_member_can_start_read_and_list_evaluations_of_their_own_institution,
+    a_removed_member_loses_access_with_the_token_they_already_hold,
+);
+
+/// The operations anyone may call without a token; any other operation must be in the table.
+const PUBLIC: [&str; 3] = ["GET /healthz", "GET /readyz", "POST /api/v1/auth/token"];
+
+/// The signing key `spawn_app` configures. A test first checks that a token signed with it is
+/// accepted, so the expired token made with it is refused for its expiry, not for its key.
+const HARNESS_KEY: &[u8] = b"a-test-signing-key-of-at-least-32-bytes";
+
+const INSTRUMENT: &str = "kwaliteitskader-lob";
+
+// The table ------------------------------------------------------------------------------------
+
+/// Who may do an operation on school A, and the status they get.
+#[derive(Clone, Copy, Debug)]
+enum Who {
+    Member(u16),
+    Admin(u16),
+}
+
+/// What a member of school B gets.
+#[derive(Clone, Copy)]
+enum AsB {
+    /// 404 `not_found`, exactly as for an object that does not exist: it is school A's.
+    Hidden,
+    /// 403 `forbidden`: admin-only, and not about any one institution.
+    Forbidden,
+    /// 200: not about any one institution; the check asserts B sees only what is B's own.
+    Allowed(fn(&Value, &Intruder)),
+}
+
+struct Case {
+    /// "METHOD /path", exactly as the OpenAPI document names the operation.
+    operation: &'static str,
+    as_b: AsB,
+    allowed: Who,
+    /// The request on school A's objects, valid in every respect but who sends it.
+    request: fn(&School) -> Parts,
+}
+
+fn case(operation: &'static str, as_b: AsB, allowed: Who, request: fn(&School) -> Parts) -> Case {
+    Case {
+        operation,
+        as_b,
+        allowed,
+        request,
+    }
+}
+
+// A table reads best one operation a line, which rustfmt would break up.
+#[rustfmt::skip]
+fn cases() -> Vec<Case> {
+    use AsB::{Allowed, Forbidden, Hidden};
+    use Who::{Admin, Member};
+    vec![
+        // Not about any one institution: B may call them, and sees only B's own.
+        case("GET /api/v1/me", Allowed(own_memberships), Member(200), |_| at(&[])),
+        case("GET /api/v1/instruments", Allowed(instruments), Member(200), |_| at(&[])),
+        case("GET /api/v1/instruments/{id}", Allowed(instrument), Member(200), |_| at(&[INSTRUMENT])),
+        case("GET /api/v1/institutions", Allowed(own_institution), Member(200), |_| at(&[])),
+        // Admin-only and not about any one institution: B's role does not allow them.
+        case("POST /api/v1/institutions", Forbidden, Admin(201), |_| at(&[]).body(new_institution())),
+        case("GET /api/v1/users", Forbidden, Admin(200), |_| at(&[])),
+        case("POST /api/v1/users", Forbidden, Admin(201), |_| at(&[]).body(new_admin())),
+        // School A and its people: for B they do not exist.
+        case("GET /api/v1/users/{id}", Hidden, Admin(200), |a| at(&[&a.member])),
+        case("GET /api/v1/institutions/{id}", Hidden, Member(200), |a| at(&[&a.id])),
+        case("PATCH /api/v1/institutions/{id}", Hidden, Admin(200), |a| at(&[&a.id]).body(institution_change())),
+        case("GET /api/v1/institutions/{id}/units", Hidden, Member(200), |a| at(&[&a.id])),
+        case("POST /api/v1/institutions/{id}/units", Hidden, Member(201), |a| at(&[&a.id]).body(new_unit())),
+        case("GET /api/v1/institutions/{id}/members", Hidden, Member(200), |a| at(&[&a.id])),
+        // B tries to make B a member of A.
+        case("POST /api/v1/institutions/{id}/members", Hidden, Admin(201), |a| at(&[&a.id]).body(membership(a))),
+        case("DELETE /api/v1/institutions/{id}/members/{user_id}", Hidden, Admin(204), |a| at(&[&a.id, &a.member])),
+        case("GET /api/v1/institutions/{id}/evaluations", Hidden, Member(200), |a| at(&[&a.id]).query("unit_id", &a.unit)),
+        case("POST /api/v1/institutions/{id}/evaluations", Hidden, Member(201), |a| at(&[&a.id]).body(new_evaluation(a))),
+        case("GET /api/v1/evaluations/{id}", Hidden, Member(200), |a| at(&[&a.draft])),
+        case("PATCH /api/v1/evaluations/{id}", Hidden, Member(200), |a| at(&[&a.draft]).if_match(a).body(evaluation_change())),
+        case("DELETE /api/v1/evaluations/{id}", Hidden, Member(204), |a| at(&[&a.draft])),
+        case("POST /api/v1/evaluations/{id}/submit", Hidden, Member(200), |a| at(&[&a.draft]).if_match(a)),
+        case("POST /api/v1/evaluations/{id}/corrections", Hidden, Member(201), |a| at(&[&a.later])),
+        case("GET /api/v1/evaluations/{id}/comparison", Hidden, Member(200), |a| at(&[&a.later]).query("with", &a.earlier)),
+    ]
+}
+
+fn new_institution() -> Value {
+    json!({"name": "Schaduwcollege", "sector": "mbo", "region": "Eemland"})
+}
+
+fn institution_change() -> Value {
+    json!({"name": "Overgenomen College", "region": null})
+}
+
+fn new_unit() -> Value {
+    json!({"name": "Locatie Zuid", "kind": "location"})
+}
+
+/// Makes the stranger (B, where B is about) a member of the school.
+fn membership(a: &School) -> Value {
+    json!({"user_id": a.stranger, "function": "decaan"})
+}
+
+fn new_admin() -> Value {
+    json!({"email": "nieuw@lobkader.test", "display_name": "Nieuw",
+           "password": "a-long-enough-password", "role": "admin"})
+}
+
+fn new_evaluation(a: &School) -> Value {
+    json!({"instrument_id": INSTRUMENT, "reference_date": "2026-05-01", "moment": "interim",
+           "unit_id": a.unit, "title": "Tussenmeting"})
+}
+
+fn evaluation_change() -> Value {
+    json!({"answers": [{"question_id": "1.1", "answer": "no", "explanation": "Toch niet"}],
+           "title": "Herzien"})
+}
+
+/// B's own account, with B's membership and no other.
+fn own_memberships(me: &Value, b: &Intruder) {
+    let memberships = strings(&me["memberships"], "institution_id");
+    let seen = (me["id"].as_str(), memberships);
+    assert_eq!(
+        seen,
+        (
+            Some(b.member.user_id.as_str()),
+            vec![b.institution.as_str()]
+        ),
+        "B's /me"
+    );
+}
+
+fn instruments(list: &Value, _: &Intruder) {
+    assert!(strings(list, "id").contains(&INSTRUMENT), "{list}");
+}
+
+fn instrument(instrument: &Value, _: &Intruder) {
+    assert_eq!(instrument["id"], INSTRUMENT);
+}
+
+/// B's institution and no other.
+fn own_institution(page: &Value, b: &Intruder) {
+    let seen = (strings(&page["items"], "id"), page["total"].as_u64());
+    assert_eq!(
+        seen,
+        (vec![b.institution.as_str()], Some(1)),
+        "B's institution list"
+    );
+}
+
+// The tests ------------------------------------------------------------------------------------
+
+async fn the_table_has_a_case_for_every_protected_operation_in_the_openapi_document(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (protected, public) = documented_operations(&app).await;
+    assert_table_covers(&protected);
+    // An operation documented as public by mistake would escape the table.
+    assert_eq!(
+        public.iter().map(String::as_str).collect::<BTreeSet<_>>(),
+        PUBLIC.into()
+    );
+}
+
+async fn a_member_of_another_institution_is_refused_everywhere_and_changes_nothing(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (a, b) = two_schools(&app).await;
+    let before = state_of(&app, &a).await;
+    let as_b = bearer(&b.member.token);
+    for case in documented_cases(&app).await {
+        let op = case.operation;
+        let r = (case.request)(&a).send(&app, op, Some(&as_b)).await;
+        let outcome = (r.status, r.body["code"].as_str());
+        match case.as_b {
+            AsB::Hidden => {
+                assert_eq!(outcome, (404, Some("not_found")), "{op} as B: {}", r.text);
+                let nowhere = (case.request)(&a)
+                    .elsewhere()
+                    .send(&app, op, Some(&as_b))
+                    .await;
+                assert_eq!(
+                    r.text, nowhere.text,
+                    "{op}: A's object must look like none at all"
+                );
+            }
+            AsB::Forbidden => {
+                assert_eq!(outcome, (403, Some("forbidden")), "{op} as B: {}", r.text)
+            }
+            AsB::Allowed(check) => {
+                assert_eq!(r.status, 200, "{op} as B: {}", r.text);
+                check(&r.body, &b);
+            }
+        }
+    }
+    assert_eq!(
+        state_of(&app, &a).await,
+        before,
+        "B's attempts changed school A"
+    );
+}
+
+async fn every_protected_operation_answers_401_without_a_valid_token(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (a, b) = two_schools(&app).await;
+    let genuine = token(HARNESS_KEY, 600, &b.member.user_id, Role::User);
+    app.get("/api/v1/me", &genuine).await.expect(200);
+
+    let before = state_of(&app, &a).await;
+    let credentials = bad_credentials(&b.member);
+    for case in documented_cases(&app).await {
+        let op = case.operation;
+        for (what, authorization) in &credentials {
+            let r = (case.request)(&a)
+                .send(&app, op, authorization.as_deref())
+                .await;
+            let outcome = (r.status, r.body["code"].as_str());
+            assert_eq!(
+                outcome,
+                (401, Some("unauthorized")),
+                "{op} with {what}: {}",
+                r.text
+            );
+            let challenge = r.header("www-authenticate").unwrap_or_default();
+            assert!(
+                challenge.starts_with("Bearer "),
+                "{op} with {what}: {challenge:?}"
+            );
+        }
+    }
+    assert_eq!(
+        state_of(&app, &a).await,
+        before,
+        "requests without a valid token changed A"
+    );
+}
+
+async fn every_case_in_the_table_succeeds_for_a_caller_who_may_do_it(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let member = new_account(&app, "decaan@baken.test").await;
+    let stranger = new_account(&app, "decaan@elders.test").await;
+    // A school per case, as deleting or submitting the draft uses it up.
+    for (n, case) in documented_cases(&app).await.into_iter().enumerate() {
+        let a = school(&app, &format!("School {n}"), &member, &stranger.user_id).await;
+        let (token, status) = match case.allowed {
+            Who::Member(status) => (&a.member_token, status),
+            Who::Admin(status) => (&app.admin_token, status),
+        };
+        let r = (case.request)(&a)
+            .send(&app, case.operation, Some(&bearer(token)))
+            .await;
+        assert_eq!(
+            r.status, status,
+            "{} as {:?}: {}",
+            case.operation, case.allowed, r.text
+        );
+    }
+}
+
+async fn institution_lists_show_only_the_institutions_the_caller_belongs_to(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (a, b) = two_schools(&app).await;
+    let list = "/api/v1/institutions";
+    let listed = |r: Response| {
+        let ids: BTreeSet<String> = strings(&r.body["items"], "id")
+            .into_iter()
+            .map(String::from)
+            .collect();
+        (ids, r.body["total"].as_u64())
+    };
+
+    let as_b = listed(app.get(list, &b.member.token).await.expect(200));
+    assert_eq!(as_b, (BTreeSet::from([b.institution.clone()]), Some(1)));
+    let as_a = listed(app.get(list, &a.member_token).await.expect(200));
+    assert_eq!(as_a, (BTreeSet::from([a.id.clone()]), Some(1)));
+
+    let nobody = new_account(&app, "nog-zonder-school@lobkader.test").await;
+    let as_nobody = listed(app.get(list, &nobody.token).await.expect(200));
+    assert_eq!(as_nobody, (BTreeSet::new(), Some(0)));
+    app.get(&format!("{list}/{}", a.id), &nobody.token)
+        .await
+        .expect(404);
+    app.get(&format!("{list}/{}", b.institution), &nobody.token)
+        .await
+        .expect(404);
+
+    let as_admin = listed(app.get(list, &app.admin_token).await.expect(200));
+    assert_eq!(
+        as_admin,
+        (
+            BTreeSet::from([a.id.clone(), b.institution.clone()]),
+            Some(2)
+        )
+    );
+}
+
+async fn a_member_can_start_read_and_list_evaluations_of_their_own_institution(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (a, _) = two_schools(&app).await;
+    let token = &a.member_token;
+
+    let draft = app
+        .create_draft(&a.id, token, "2026-05-01", "interim")
+        .await;
+    assert_eq!(draft.body["institution_id"], json!(a.id));
+    let read = app
+        .get(&format!("/api/v1/evaluations/{}", draft.id()), token)
+        .await
+        .expect(200);
+    assert_eq!((&read.body, read.etag()), (&draft.body, draft.etag()));
+
+    let list = app
+        .get(&format!("/api/v1/institutions/{}/evaluations", a.id), token)
+        .await;
+    let list = list.expect(200).body;
+    let listed: BTreeSet<&str> = strings(&list["items"], "id").into_iter().collect();
+    let created = draft.id();
+    let own = BTreeSet::from([
+        created.as_str(),
+        a.draft.as_str(),
+        a.earlier.as_str(),
+        a.later.as_str(),
+    ]);
+    assert_eq!(listed, own, "A's evaluations, and none of B's");
+
+    let school = app
+        .get(&format!("/api/v1/institutions/{}", a.id), token)
+        .await
+        .expect(200);
+    assert_eq!(school.body["name"], "Het Baken");
+    let units = app
+        .get(&format!("/api/v1/institutions/{}/units", a.id), token)
+        .await
+        .expect(200);
+    assert_eq!(strings(&units.body, "id"), [a.unit.as_str()]);
+    let members = app
+        .get(&format!("/api/v1/institutions/{}/members", a.id), token)
+        .await;
+    assert_eq!(
+        strings(&members.expect(200).body, "user_id"),
+        [a.member.as_str()]
+    );
+}
+
+async fn a_removed_member_loses_access_with_the_token_they_already_hold(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (a, _) = two_schools(&app).await;
+    let token = &a.member_token;
+    let evaluation = format!("/api/v1/evaluations/{}", a.draft);
+    let held = app.get(&evaluation, token).await.expect(200);
+
+    let membership = format!("/api/v1/institutions/{}/members/{}", a.id, a.member);
+    app.delete(&membership, &app.admin_token).await.expect(204);
+
+    let gone = app.get(&evaluation, token).await.expect(404);
+    assert_eq!(gone.body["code"], "not_found");
+    app.patch(
+        &evaluation,
+        token,
+        &a.draft_etag,
+        json!({"title": "Nog snel"}),
+    )
+    .await
+    .expect(404);
+    app.get(&format!("/api/v1/institutions/{}", a.id), token)
+        .await
+        .expect(404);
+    app.get(&format!("/api/v1/institutions/{}/evaluations", a.id), token)
+        .await
+        .expect(404);
+    // The account and its token still work; only the membership ended.
+    let me = app.get("/api/v1/me", token).await.expect(200);
+    assert_eq!(
+        (&me.body["id"], &me.body["memberships"]),
+        (&json!(a.member), &json!([]))
+    );
+    // The work done as a member stays, untouched.
+    let kept = app.get(&evaluation, &app.admin_token).await.expect(200);
+    assert_eq!((&kept.body, kept.etag()), (&held.body, held.etag()));
+}
+
+// The document and requests --------------------------------------------------------------------
+
+/// The protected and the public operations of the served document, as "METHOD /path". An
+/// operation is protected when its security (or the document's) names requirements and none of
+/// them is the empty, anonymous one.
+async fn documented_operations(app: &TestApp) -> (Vec<String>, Vec<String>) {
+    let doc = app
+        .request(Method::GET, "/api/v1/openapi.json", None, None, &[])
+        .await;
+    let doc = doc.expect(200).body;
+    let methods = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let (mut protected, mut public) = (Vec::new(), Vec::new());
+    for (path, item) in doc["paths"].as_object().unwrap_or_else(|| panic!("{doc}")) {
+        for (method, op) in item.as_object().unwrap_or_else(|| panic!("{item}")) {
+            if !methods.contains(&method.as_str()) {
+                continue;
+            }
+            let security = op
+                .get("security")
+                .or(doc.get("security"))
+                .and_then(Value::as_array);
+            let requirements = security.cloned().unwrap_or_default();
+            let anonymous = requirements
+                .iter()
+                .any(|r| r.as_object().is_none_or(|o| o.is_empty()));
+            let operation = format!("{} {path}", method.to_uppercase());
+            match requirements.is_empty() || anonymous {
+                true => public.push(operation),
+                false => protected.push(operation),
+            }
+        }
+    }
+    (protected, public)
+}
+
+/// Fails unless the table has exactly one case per protected operation.
+fn assert_table_covers(protected: &[String]) {
+    let table = cases();
+    let covered: BTreeSet<&str> = table.iter().map(|c| c.operation).collect();
+    assert_eq!(
+        covered.len(),
+        table.len(),
+        "the table has an operation twice"
+    );
+    let documented: BTreeSet<&str> = protected.iter().map(String::as_str).collect();
+    let uncovered: Vec<_> = documented.difference(&covered).collect();
+    let undocumented: Vec<_> = covered.difference(&documented).collect();
+    assert!(
+        uncovered.is_empty() && undocumented.is_empty(),
+        "protected operations without a case in the table: {uncovered:?}; \
+         cases for operations the document does not have: {undocumented:?}"
+    );
+}
+
+/// The table's cases in the document's order, once the table is known to cover the document.
+async fn documented_cases(app: &TestApp) -> Vec<Case> {
+    let (protected, _) = documented_operations(app).await;
+    assert_table_covers(&protected);
+    let mut table = cases();
+    table.sort_by_key(|c| protected.iter().position(|p| p == c.operation));
+    table
+}
+
+/// A request to one operation, before the operation's path template is filled in.
+#[derive(Default)]
+struct Parts {
+    /// The path parameters, in the order the template names them.
+    params: Vec<String>,
+    query: Option<String>,
+    if_match: Option<String>,
+    body: Option<Value>,
+}
+
+fn at(params: &[&str]) -> Parts {
+    Parts {
+        params: params.iter().map(|p| p.to_string()).collect(),
+        ..Parts::default()
+    }
+}
+
+impl Parts {
+    fn query(self, name: &str, value: &str) -> Self {
+        Parts {
+            query: Some(format!("{name}={value}")),
+            ..self
+        }
+    }
+
+    /// `If-Match` with the draft's current `ETag`.
+    fn if_match(self, a: &School) -> Self {
+        Parts {
+            if_match: Some(a.draft_etag.clone()),
+            ..self
+        }
+    }
+
+    fn body(self, body: Value) -> Self {
+        Parts {
+            body: Some(body),
+            ..self
+        }
+    }
+
+    /// The same request about objects that do not exist: every path parameter a fresh UUID.
+    fn elsewhere(self) -> Self {
+        let params = self
+            .params
+            .iter()
+            .map(|_| uuid::Uuid::new_v4().to_string())
+            .collect();
+        Parts { params, ..self }
+    }
+
+    /// Sends the request to `operation` ("METHOD /path/{param}"), with `authorization` as the
+    /// whole `Authorization` header if given.
+    async fn send(&self, app: &TestApp, operation: &str, authorization: Option<&str>) -> Response {
+        let (method, template) = operation
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("{operation}"));
+        let mut segments: Vec<String> = template.split('/').map(String::from).collect();
+        let mut params = self.params.iter();
+        for segment in segments.iter_mut().filter(|s| s.starts_with('{')) {
+            *segment = params
+                .next()
+                .unwrap_or_else(|| panic!("{operation}: {segment}?"))
+                .clone();
+        }
+        assert!(
+            params.next().is_none(),
+            "{operation}: more parameters than the path has"
+        );
+        let mut path = segments.join("/");
+        if let Some(query) = &self.query {
+            path = format!("{path}?{query}");
+        }
+        let headers: Vec<(&str, &str)> = [
+            ("authorization", authorization),
+            ("if-match", self.if_match.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect();
+        let method =
+            Method::from_bytes(method.as_bytes()).unwrap_or_else(|e| panic!("{operation}: {e}"));
+        app.request(method, &path, None, self.body.clone(), &headers)
+            .await
+    }
+}
+
+// Schools and credentials ----------------------------------------------------------------------
+
+/// School A's objects: everything the table's requests point at.
+struct School {
+    id: String,
+    unit: String,
+    /// The user id and token of the one member.
+    member: String,
+    member_token: String,
+    /// Complete but not submitted, so submitting it would succeed.
+    draft: String,
+    draft_etag: String,
+    /// Two submitted evaluations, so comparing them would succeed.
+    earlier: String,
+    later: String,
+    /// An account that is no member of this school (B's, where B is about).
+    stranger: String,
+}
+
+/// Member B: a member of school B and of nothing else.
+struct Intruder {
+    institution: String,
+    member: Member,
+}
+
+/// School A, and member B, whose own school has an evaluation too.
+async fn two_schools(app: &TestApp) -> (School, Intruder) {
+    let b = new_account(app, "decaan@elders.test").await;
+    let b_school = app.create_institution("Elders College").await;
+    join(app, &b_school, &b.user_id).await;
+    app.create_draft(&b_school, &b.token, "2026-02-01", "baseline")
+        .await;
+    let a_member = new_account(app, "decaan@baken.test").await;
+    let a = school(app, "Het Baken", &a_member, &b.user_id).await;
+    (
+        a,
+        Intruder {
+            institution: b_school,
+            member: b,
+        },
+    )
+}
+
+/// A school with `member` in its kerngroep, a unit, two submitted evaluations and a draft.
+async fn school(app: &TestApp, name: &str, member: &Member, stranger: &str) -> School {
+    let id = app.create_institution(name).await;
+    join(app, &id, &member.user_id).await;
+    let token = &member.token;
+    let unit = json!({"name": "Locatie Noord", "kind": "location"});
+    let unit = app
+        .post(&format!("/api/v1/institutions/{id}/units"), token, unit)
+        .await;
+    let earlier = app
+        .submitted_evaluation(&id, token, "2025-03-15", |_| "no", |_| "minimal")
+        .await;
+    let later = app
+        .submitted_evaluation(&id, token, "2026-03-15", |_| "yes", |_| "basic")
+        .await;
+    let draft = app.create_draft(&id, token, "2026-06-01", "interim").await;
+    let answers: Vec<Value> = question_ids()
+        .iter()
+        .map(|q| json!({"question_id": q, "answer": "yes"}))
+        .collect();
+    let levels: Vec<Value> = (1..=5)
+        .map(|s| json!({"step": s, "level": "basic"}))
+        .collect();
+    let complete = json!({"answers": answers, "levels": levels});
+    let path = format!("/api/v1/evaluations/{}", draft.id());
+    let draft = app
+        .patch(&path, token, &draft.etag(), complete)
+        .await
+        .expect(200);
+    School {
+        unit: unit.expect(201).id(),
+        member: member.user_id.clone(),
+        member_token: member.token.clone(),
+        draft: draft.id(),
+        draft_etag: draft.etag(),
+        earlier: id_of(&earlier),
+        later: id_of(&later),
+        stranger: stranger.to_owned(),
+        id,
+    }
+}
+
+async fn new_account(app: &TestApp, email: &str) -> Member {
+    let (user_id, token) = app.create_user(email).await;
+    Member {
+        user_id,
+        email: email.into(),
+        token,
+    }
+}
+
+async fn join(app: &TestApp, institution: &str, user: &str) {
+    let path = format!("/api/v1/institutions/{institution}/members");
+    let body = json!({"user_id": user, "function": "decaan"});
+    app.post(&path, &app.admin_token, body).await.expect(201);
+}
+
+/// Everything about school A an admin can read, and every institution and account, to
+/// compare before and after.
+async fn state_of(app: &TestApp, a: &School) -> Value {
+    let mut state = serde_json::Map::new();
+    let reads = [
+        format!("/api/v1/institutions/{}", a.id),
+        format!("/api/v1/institutions/{}/units", a.id),
+        format!("/api/v1/institutions/{}/members", a.id),
+        format!("/api/v1/institutions/{}/evaluations?limit=200", a.id),
+        format!("/api/v1/users/{}", a.member),
+        "/api/v1/institutions?limit=200".to_owned(),
+        "/api/v1/users?limit=200".to_owned(),
+    ];
+    for path in reads {
+        let body = app.get(&path, &app.admin_token).await.expect(200).body;
+        state.insert(path, body);
+    }
+    for id in [&a.draft, &a.earlier, &a.later] {
+        let path = format!("/api/v1/evaluations/{id}");
+        let r = app.get(&path, &app.admin_token).await.expect(200);
+        state.insert(path, json!({"etag": r.etag(), "body": r.body}));
+    }
+    Value::Object(state)
+}
+
+/// `Authorization` headers that let no one in, each with what is wrong with it.
+fn bad_credentials(b: &Member) -> Vec<(&'static str, Option<String>)> {
+    let other_key = b"another-signing-key-of-at-least-32-bytes";
+    let forged = token(other_key, 600, &b.user_id, Role::Admin);
+    let admin_claims = forged.split('.').nth(1).unwrap_or_default();
+    let unsigned = format!(
+        "{}.{admin_claims}.",
+        base64url(br#"{"alg":"none","typ":"JWT"}"#)
+    );
+    let own: Vec<&str> = b.token.split('.').collect();
+    let swapped = format!("{}.{admin_claims}.{}", own[0], own[2]);
+    let expired = token(HARNESS_KEY, -3600, &b.user_id, Role::User);
+    let basic = base64url(format!("{}:a-long-enough-password", b.email).as_bytes());
+    vec![
+        ("no Authorization header", None),
+        (
+            "B's id as admin, signed with another key",
+            Some(bearer(&forged)),
+        ),
+        (
+            "B's id as admin, unsigned (alg none)",
+            Some(bearer(&unsigned)),
+        ),
+        (
+            "B's own signature under admin claims",
+            Some(bearer(&swapped)),
+        ),
+        (
+            "an expired token signed with the right key",
+            Some(bearer(&expired)),
+        ),
+        ("a bearer token that is no JWT", Some(bearer("not-a-jwt"))),
+        (
+            "B's password as Basic credentials",
+            Some(format!("Basic {basic}")),
+        ),
+    ]
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// A token for `user` signed with `key`, valid for `ttl` seconds from now.
+fn token(key: &[u8], ttl: i64, user: &str, role: Role) -> String {
+    let user = uuid::Uuid::parse_str(user).unwrap_or_else(|e| panic!("{user}: {e}"));
+    let keys = TokenKeys::new(key, ttl);
+    keys.issue(user, role)
+        .unwrap_or_else(|e| panic!("a token: {e}"))
+}
+
+fn id_of(object: &Value) -> String {
+    let id = object["id"].as_str();
+    id.unwrap_or_else(|| panic!("no id: {object}")).to_owned()
+}
+
+/// Unpadded base64url, as JWTs use it.
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+        }
+    }
+    out
+}
+
+/// The `key` strings of the objects in a JSON array.
+fn strings<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    let items = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"));
+    items
+        .iter()
+        .map(|i| i[key].as_str().unwrap_or_else(|| panic!("no {key}: {i}")))
+        .collect()
+}
