@@ -164,6 +164,8 @@ struct More {
     missing: Vec<MissingItem>,
     retry_after: Option<u64>,
     allow: Option<String>,
+    /// The RFC 6750 `error` of a bearer challenge, e.g. `invalid_token`.
+    bearer_error: Option<&'static str>,
     /// The underlying cause of a 5xx, for the log only.
     cause: Option<String>,
 }
@@ -198,6 +200,12 @@ impl ApiError {
     /// The methods a resource answers, sent as `Allow`.
     pub fn with_allow(mut self, methods: String) -> Self {
         self.more().allow = Some(methods);
+        self
+    }
+
+    /// Marks a 401 as caused by a token that was presented but is not valid.
+    pub fn invalid_token(mut self) -> Self {
+        self.more().bearer_error = Some("invalid_token");
         self
     }
 
@@ -304,7 +312,11 @@ impl ResponseError for ApiError {
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
         if self.code.status() == StatusCode::UNAUTHORIZED {
-            response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"lobkader\""));
+            let challenge = match more.and_then(|m| m.bearer_error) {
+                Some(error) => format!("Bearer realm=\"lobkader\", error=\"{error}\""),
+                None => "Bearer realm=\"lobkader\"".to_owned(),
+            };
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
         if let Some(seconds) = more.and_then(|m| m.retry_after) {
             response.insert_header((header::RETRY_AFTER, seconds.to_string()));

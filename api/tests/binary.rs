@@ -2,6 +2,9 @@
 //! the generated admin password once, `migrate` and `user add` work, and SIGTERM stops the
 //! service cleanly.
 
+// Test code: a panic is how a test fails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

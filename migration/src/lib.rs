@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_initial;
 mod m20261122_000002_trajectories;
+mod m20261122_000003_login_throttles;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_trajectories::Migration),
+            Box::new(m20261122_000003_login_throttles::Migration),
         ]
     }
 }

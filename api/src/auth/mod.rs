@@ -104,10 +104,9 @@ fn authenticate(req: &HttpRequest) -> ApiResult<AuthUser> {
         .ok_or_else(|| {
             ApiError::unauthorized("The Authorization header must be `Bearer <token>`.")
         })?;
-    let claims = state
-        .tokens
-        .verify(token)
-        .map_err(|_| ApiError::unauthorized("The bearer token is invalid or has expired."))?;
+    let claims = state.tokens.verify(token).map_err(|_| {
+        ApiError::unauthorized("The bearer token is invalid or has expired.").invalid_token()
+    })?;
     Ok(AuthUser {
         id: claims.sub,
         role: claims.role,

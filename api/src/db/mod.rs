@@ -7,6 +7,7 @@ pub mod entities;
 pub mod evaluations;
 pub mod institutions;
 pub mod secrets;
+pub mod throttles;
 pub mod users;
 
 use lobkader_migration::{Migrator, MigratorTrait};

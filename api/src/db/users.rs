@@ -5,7 +5,6 @@ use super::entities::{memberships, users};
 use crate::auth::Role;
 use chrono::{DateTime, Utc};
 use lobkader_domain::institution::{Email, KerngroepFunction};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
@@ -21,12 +20,10 @@ pub struct User {
     pub created_at: DateTime<Utc>,
 }
 
-/// A user as the login needs it: with the password hash and the throttling state.
+/// A user as the login needs it: with the password hash.
 pub struct Credentials {
     pub user: User,
     pub password_hash: String,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -76,8 +73,6 @@ pub async fn create(
         display_name: Set(display_name.to_owned()),
         password_hash: Set(password_hash),
         role: Set(role.as_str().to_owned()),
-        failed_logins: Set(0),
-        locked_until: Set(None),
         created_at: Set(Utc::now()),
     }
     .insert(db)
@@ -128,34 +123,11 @@ pub async fn credentials(
     else {
         return Ok(None);
     };
-    let (password_hash, failed_logins, locked_until) =
-        (m.password_hash.clone(), m.failed_logins, m.locked_until);
+    let password_hash = m.password_hash.clone();
     Ok(Some(Credentials {
         user: user_from(m)?,
         password_hash,
-        failed_logins,
-        locked_until,
     }))
-}
-
-/// Records a failed login and the moment until which the account is locked, if any.
-pub async fn record_failed_login(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    failed_logins: i32,
-    locked_until: Option<DateTime<Utc>>,
-) -> Result<(), DbErr> {
-    users::Entity::update_many()
-        .col_expr(users::Column::FailedLogins, Expr::value(failed_logins))
-        .col_expr(users::Column::LockedUntil, Expr::value(locked_until))
-        .filter(users::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-pub async fn reset_failed_logins(db: &impl ConnectionTrait, id: Uuid) -> Result<(), DbErr> {
-    record_failed_login(db, id, 0, None).await
 }
 
 pub async fn is_member(

@@ -1,7 +1,7 @@
 //! Logging in for a bearer token, and who the caller is.
 
 use crate::auth::{AuthUser, password};
-use crate::db::users;
+use crate::db::{throttles, users};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::ValidJson;
 use crate::routes::members::MembershipResponse;
@@ -81,36 +81,42 @@ pub async fn create_token(
             "The e-mail address or password is wrong.",
         )
     };
-    let supplied = SecretString::from(body.password);
+    // Throttled by the address tried, known or not, so that answers never tell which
+    // addresses have an account.
+    let key = format!("email:{}", body.email.trim().to_lowercase());
+    let now = Utc::now();
+    let (failures, locked_until) = throttles::get(state.db.conn(), &key).await?;
+    if let Some(until) = locked_until.filter(|u| *u > now) {
+        let seconds = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
+        return Err(ApiError::new(
+            ErrorCode::TooManyRequests,
+            "Too many failed logins for this address; try again later.",
+        )
+        .with_retry_after(seconds));
+    }
     let known = match Email::parse(&body.email) {
         Ok(email) => users::credentials(state.db.conn(), &email).await?,
         Err(_) => None,
     };
-    let Some(creds) = known else {
-        password::verify(supplied, password::dummy_hash()).await?;
+    let supplied = SecretString::from(body.password);
+    // An unknown address costs the same hash as a known one.
+    let (stored, user) = match known {
+        Some(c) => (c.password_hash, Some(c.user)),
+        None => (password::dummy_hash(), None),
+    };
+    let matches = password::verify(supplied, stored).await?;
+    let Some(user) = user.filter(|_| matches) else {
+        let failures = failures + 1;
+        let until = lock_seconds(failures).map(|s| now + Duration::seconds(s));
+        throttles::set(state.db.conn(), &key, failures, until).await?;
         return Err(invalid());
     };
-    let now = Utc::now();
-    if let Some(until) = creds.locked_until.filter(|u| *u > now) {
-        let seconds = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
-        return Err(ApiError::new(
-            ErrorCode::TooManyRequests,
-            "Too many failed logins for this account; try again later.",
-        )
-        .with_retry_after(seconds));
-    }
-    if !password::verify(supplied, creds.password_hash).await? {
-        let failures = creds.failed_logins + 1;
-        let until = lock_seconds(failures).map(|s| now + Duration::seconds(s));
-        users::record_failed_login(state.db.conn(), creds.user.id, failures, until).await?;
-        return Err(invalid());
-    }
-    if creds.failed_logins > 0 {
-        users::reset_failed_logins(state.db.conn(), creds.user.id).await?;
+    if failures > 0 {
+        throttles::clear(state.db.conn(), &key).await?;
     }
     let token = state
         .tokens
-        .issue(creds.user.id, creds.user.role)
+        .issue(user.id, user.role)
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token: token,

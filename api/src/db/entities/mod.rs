@@ -5,6 +5,7 @@ pub mod evaluation_answers;
 pub mod evaluation_levels;
 pub mod evaluations;
 pub mod institutions;
+pub mod login_throttles;
 pub mod memberships;
 pub mod service_secrets;
 pub mod units;

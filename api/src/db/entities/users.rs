@@ -10,8 +10,6 @@ pub struct Model {
     pub display_name: String,
     pub password_hash: String,
     pub role: String,
-    pub failed_logins: i32,
-    pub locked_until: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
 }
 
