@@ -36,6 +36,10 @@ pub struct Settings {
         default_value = "admin@lobkader.local"
     )]
     pub admin_email: String,
+    /// Adds an `X-Query-Count` header to every response: how many database queries the request
+    /// made. A diagnostic for tests and benchmarks; leave it off in production.
+    #[arg(long, env = "LOBKADER_EXPOSE_QUERY_COUNT", default_value_t = false)]
+    pub expose_query_count: bool,
     /// The password of the first admin; when unset, one is generated and printed once.
     #[arg(long, env = "LOBKADER_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<SecretString>,

@@ -22,6 +22,10 @@ use utoipa::{Modify, OpenApi};
         (name = "instruments", description = "The Kwaliteitskader LOB and other instruments, verbatim from their source"),
         (name = "institutions", description = "Institutions, their units and kerngroep members"),
         (name = "evaluations", description = "Self-evaluations: drafts, submission, corrections, comparisons"),
+        (name = "trajectories", description = "Traject Borging LOB: trajectories, their work components, targets and coaching sessions"),
+        (name = "progress", description = "Timelines of submitted evaluations, per institution and per trajectory"),
+        (name = "action-points", description = "Action points linked to a step or question"),
+        (name = "coach", description = "The coach's overview of their trajectories"),
         (name = "health", description = "Probes"),
     )
 )]

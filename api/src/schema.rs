@@ -64,3 +64,19 @@ domain_enum_schema!(
     /// The direction of a change between two measurements.
     Change => lobkader_domain::Change
 );
+domain_enum_schema!(
+    /// Where a trajectory stands.
+    TrajectoryStatus => lobkader_domain::trajectory::TrajectoryStatus
+);
+domain_enum_schema!(
+    /// Where a work component of a trajectory stands.
+    ComponentStatus => lobkader_domain::trajectory::ComponentStatus
+);
+domain_enum_schema!(
+    /// Where an action point stands.
+    ActionStatus => lobkader_domain::trajectory::ActionStatus
+);
+domain_enum_schema!(
+    /// A reason a trajectory needs the coach's attention.
+    Flag => lobkader_domain::trajectory::Flag
+);

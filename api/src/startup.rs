@@ -50,6 +50,7 @@ impl Application {
         });
         let doc = Arc::new(document());
         let allowed = Arc::new(AllowedMethods::from(&*doc));
+        let expose_query_count = settings.expose_query_count;
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -75,6 +76,10 @@ impl Application {
                     let allowed = allowed.clone();
                     async move { fallback(&req, &allowed) }
                 }))
+                .wrap(actix_web::middleware::Condition::new(
+                    expose_query_count,
+                    actix_web::middleware::from_fn(count_queries),
+                ))
                 .wrap(actix_web::middleware::from_fn(head_as_get))
                 .wrap(TracingLogger::default())
         })
@@ -119,6 +124,20 @@ pub fn document() -> Doc {
     let mut doc = doc;
     crate::openapi::finish(&mut doc);
     doc
+}
+
+/// Adds `X-Query-Count`: the number of database queries the request made.
+async fn count_queries(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let (res, count) = crate::db::query_count::counted(next.call(req)).await;
+    let mut res = res?;
+    res.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("x-query-count"),
+        actix_web::http::header::HeaderValue::from(count),
+    );
+    Ok(res)
 }
 
 /// Answers HEAD wherever GET is answered: the GET handler runs and its body is dropped.

@@ -165,6 +165,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         token_ttl_seconds: 600,
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(SecretString::from(ADMIN_PASSWORD)),
+        expose_query_count: true,
     }
 }
 

@@ -5,7 +5,7 @@
 pub mod password;
 pub mod token;
 
-use crate::db::{Db, users};
+use crate::db::{Db, trajectories, users};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use actix_web::dev::Payload;
@@ -25,6 +25,9 @@ pub enum Role {
     Admin,
     /// A person whose access comes from memberships of institutions.
     User,
+    /// A coach of Traject Borging LOB: sees the trajectories assigned to them and, for those,
+    /// the institution's evaluations, progress and action points.
+    Coach,
 }
 
 impl Role {
@@ -32,6 +35,7 @@ impl Role {
         match self {
             Role::Admin => "admin",
             Role::User => "user",
+            Role::Coach => "coach",
         }
     }
 
@@ -39,6 +43,7 @@ impl Role {
         match s {
             "admin" => Some(Role::Admin),
             "user" => Some(Role::User),
+            "coach" => Some(Role::Coach),
             _ => None,
         }
     }
@@ -65,12 +70,41 @@ impl AuthUser {
         }
     }
 
-    /// Admins and members of the institution; for anyone else the institution does not exist.
-    pub async fn require_member_of(&self, db: &Db, institution_id: Uuid) -> ApiResult<()> {
-        if self.is_admin() || users::is_member(db.conn(), self.id, institution_id).await? {
-            Ok(())
-        } else {
-            Err(ApiError::not_found())
+    /// How the caller may see an institution: as admin, as member, or as coach of one of its
+    /// trajectories. For anyone else the institution does not exist: 404.
+    pub async fn access_to(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
+        if self.is_admin() {
+            return Ok(Access::Admin);
+        }
+        if users::is_member(db.conn(), self.id, institution_id).await? {
+            return Ok(Access::Member);
+        }
+        if self.role == Role::Coach
+            && trajectories::coaches_at(db.conn(), self.id, institution_id).await?
+        {
+            return Ok(Access::Coach);
+        }
+        Err(ApiError::not_found())
+    }
+}
+
+/// What gives a caller sight of an institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Admin,
+    Member,
+    Coach,
+}
+
+impl Access {
+    /// The kerngroep's own work (evaluations, units): admins and members, not coaches (403).
+    pub fn require_kerngroep(self) -> ApiResult<()> {
+        match self {
+            Access::Admin | Access::Member => Ok(()),
+            Access::Coach => Err(ApiError::new(
+                crate::error::ErrorCode::Forbidden,
+                "Coaches read a school's evaluations; its kerngroep fills them in.",
+            )),
         }
     }
 }

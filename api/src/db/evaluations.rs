@@ -33,6 +33,7 @@ pub struct Evaluation {
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub submitted_by: Option<Uuid>,
+    pub trajectory_id: Option<Uuid>,
     pub content: Content,
 }
 
@@ -53,6 +54,7 @@ pub struct NewEvaluation {
     pub title: Option<String>,
     pub participants: Vec<Participant>,
     pub supersedes_id: Option<Uuid>,
+    pub trajectory_id: Option<Uuid>,
     pub created_by: Uuid,
     pub content: Content,
 }
@@ -65,6 +67,7 @@ pub struct MetadataChange {
     pub unit_id: Option<Option<Uuid>>,
     pub title: Option<Option<String>>,
     pub participants: Option<Vec<Participant>>,
+    pub trajectory_id: Option<Option<Uuid>>,
 }
 
 #[derive(Default)]
@@ -72,6 +75,7 @@ pub struct ListFilter {
     pub status: Option<Status>,
     pub school_year: Option<SchoolYear>,
     pub unit_id: Option<Uuid>,
+    pub trajectory_id: Option<Uuid>,
 }
 
 fn corrupt(what: &str, value: &str) -> DbErr {
@@ -103,6 +107,7 @@ fn header_from(
         updated_at: m.updated_at,
         submitted_at: m.submitted_at,
         submitted_by: m.submitted_by,
+        trajectory_id: m.trajectory_id,
         content,
     })
 }
@@ -133,6 +138,7 @@ pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Uui
         updated_at: Set(now),
         submitted_at: Set(None),
         submitted_by: Set(None),
+        trajectory_id: Set(new.trajectory_id),
     }
     .insert(db)
     .await?;
@@ -213,6 +219,9 @@ pub async fn list(
     if let Some(unit) = filter.unit_id {
         condition = condition.add(evaluations::Column::UnitId.eq(unit));
     }
+    if let Some(trajectory) = filter.trajectory_id {
+        condition = condition.add(evaluations::Column::TrajectoryId.eq(trajectory));
+    }
     let query = evaluations::Entity::find().filter(condition);
     let total = query.clone().count(db).await?;
     let rows = query
@@ -273,6 +282,9 @@ pub async fn apply_change(
     }
     if let Some(title) = meta.title {
         update = update.col_expr(evaluations::Column::Title, Expr::value(title));
+    }
+    if let Some(trajectory) = meta.trajectory_id {
+        update = update.col_expr(evaluations::Column::TrajectoryId, Expr::value(trajectory));
     }
     if let Some(participants) = meta.participants {
         update = update.col_expr(

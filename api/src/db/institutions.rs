@@ -1,6 +1,6 @@
 //! Institutions and their units.
 
-use super::entities::{institutions, memberships, units};
+use super::entities::{institutions, memberships, trajectories, trajectory_coaches, units};
 use chrono::{DateTime, Utc};
 use lobkader_domain::institution::{Brin, SchoolType, Sector, UnitKind};
 use sea_orm::{
@@ -133,7 +133,8 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Institut
         .transpose()
 }
 
-/// Institutions by name, all of them or only those `member` belongs to; with the total count.
+/// Institutions by name, all of them or only those `member` belongs to or coaches a
+/// trajectory at; with the total count.
 pub async fn list(
     db: &impl ConnectionTrait,
     member: Option<Uuid>,
@@ -147,7 +148,24 @@ pub async fn list(
             .column(memberships::Column::InstitutionId)
             .filter(memberships::Column::UserId.eq(user))
             .into_query();
-        query = query.filter(institutions::Column::Id.in_subquery(mine));
+        let coached = trajectories::Entity::find()
+            .select_only()
+            .column(trajectories::Column::InstitutionId)
+            .filter(
+                trajectories::Column::Id.in_subquery(
+                    trajectory_coaches::Entity::find()
+                        .select_only()
+                        .column(trajectory_coaches::Column::TrajectoryId)
+                        .filter(trajectory_coaches::Column::UserId.eq(user))
+                        .into_query(),
+                ),
+            )
+            .into_query();
+        query = query.filter(
+            sea_orm::Condition::any()
+                .add(institutions::Column::Id.in_subquery(mine))
+                .add(institutions::Column::Id.in_subquery(coached)),
+        );
     }
     let total = query.clone().count(db).await?;
     let rows = query
@@ -163,6 +181,25 @@ pub async fn list(
             .collect::<Result<_, _>>()?,
         total,
     ))
+}
+
+/// The names of the given institutions.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: Vec<Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Uuid, String)> = institutions::Entity::find()
+        .select_only()
+        .column(institutions::Column::Id)
+        .column(institutions::Column::Name)
+        .filter(institutions::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// Inserts a unit; a name already used in the institution is a unique violation.

@@ -3,11 +3,15 @@
 //! `&impl ConnectionTrait`, so they run alike on the pool or inside a transaction, and return
 //! domain or response types, never entities.
 
+pub mod action_points;
 pub mod entities;
 pub mod evaluations;
 pub mod institutions;
+pub mod progress;
+pub mod query_count;
 pub mod secrets;
 pub mod throttles;
+pub mod trajectories;
 pub mod users;
 
 use lobkader_migration::{Migrator, MigratorTrait};
@@ -61,7 +65,8 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(tune_sqlite);
-        let conn = Database::connect(options).await?;
+        let mut conn = Database::connect(options).await?;
+        conn.set_metric_callback(|_| query_count::record());
         let write_lock = match conn.get_database_backend() {
             DatabaseBackend::Sqlite => Some(Arc::new(Mutex::new(()))),
             _ => None,

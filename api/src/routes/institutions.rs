@@ -216,7 +216,7 @@ pub async fn get_institution(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<InstitutionResponse>> {
     let id = id.into_inner();
-    caller.require_member_of(&state.db, id).await?;
+    caller.access_to(&state.db, id).await?;
     let institution = institutions::find(state.db.conn(), id)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -241,7 +241,7 @@ pub async fn update_institution(
     body: ValidJson<UpdateInstitutionRequest>,
 ) -> ApiResult<web::Json<InstitutionResponse>> {
     let id = id.into_inner();
-    caller.require_member_of(&state.db, id).await?;
+    caller.access_to(&state.db, id).await?;
     caller.require_admin()?;
     let b = body.0;
     let tx = state.db.begin_write().await?;

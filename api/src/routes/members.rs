@@ -68,7 +68,7 @@ pub async fn add_member(
     body: ValidJson<AddMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     let institution = id.into_inner();
-    caller.require_member_of(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     caller.require_admin()?;
     institutions::find(state.db.conn(), institution)
         .await?
@@ -99,7 +99,7 @@ pub async fn list_members(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<MemberResponse>>> {
     let institution = id.into_inner();
-    caller.require_member_of(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     institutions::find(state.db.conn(), institution)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -128,7 +128,7 @@ pub async fn remove_member(
     path: web::Path<(Uuid, Uuid)>,
 ) -> ApiResult<HttpResponse> {
     let (institution, user) = path.into_inner();
-    caller.require_member_of(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     caller.require_admin()?;
     if users::remove_membership(state.db.conn(), user, institution).await? {
         Ok(HttpResponse::NoContent().finish())

@@ -1,12 +1,16 @@
 //! The HTTP routes of `/api/v1`, one module per resource. Every handler is registered with
 //! `.service(...)` here, which is also what puts it into the OpenAPI document.
 
+pub mod action_points;
 pub mod auth;
+pub mod coach;
 pub mod evaluations;
 pub mod health;
 pub mod institutions;
 pub mod instruments;
 pub mod members;
+pub mod progress;
+pub mod trajectories;
 pub mod units;
 pub mod users;
 
@@ -31,7 +35,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(members::add_member)
         .service(members::list_members)
         .service(members::remove_member)
-        .configure(evaluations::configure);
+        .configure(evaluations::configure)
+        .configure(trajectories::configure)
+        .service(progress::institution_progress)
+        .service(progress::trajectory_progress)
+        .service(action_points::create_action_point)
+        .service(action_points::list_action_points)
+        .service(action_points::get_action_point)
+        .service(action_points::update_action_point)
+        .service(action_points::delete_action_point)
+        .service(coach::coach_overview);
 }
 
 /// One page of a list.

@@ -64,7 +64,10 @@ pub async fn create_unit(
     body: ValidJson<CreateUnitRequest>,
 ) -> ApiResult<HttpResponse> {
     let institution = id.into_inner();
-    caller.require_member_of(&state.db, institution).await?;
+    caller
+        .access_to(&state.db, institution)
+        .await?
+        .require_kerngroep()?;
     let name = body.0.name.trim().to_owned();
     if name.is_empty() {
         return Err(ApiError::field("name", "must not be blank"));
@@ -87,7 +90,7 @@ pub async fn list_units(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<UnitResponse>>> {
     let institution = id.into_inner();
-    caller.require_member_of(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     institutions::find(state.db.conn(), institution)
         .await?
         .ok_or_else(ApiError::not_found)?;

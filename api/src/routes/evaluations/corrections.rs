@@ -1,7 +1,7 @@
 //! Corrections: history is never rewritten, so a mistake in a submitted evaluation is fixed by
 //! a new draft that copies it and records which evaluation it supersedes.
 
-use super::{EvaluationResponse, respond, visible};
+use super::{EvaluationResponse, editable, respond};
 use crate::auth::AuthUser;
 use crate::db::evaluations;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -27,7 +27,7 @@ pub async fn create_correction(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let original = visible(&state, &caller, id.into_inner()).await?;
+    let original = editable(&state, &caller, id.into_inner()).await?;
     if original.status != Status::Submitted {
         return Err(ApiError::new(
             ErrorCode::Conflict,
@@ -50,6 +50,7 @@ pub async fn create_correction(
             title: original.title.clone(),
             participants: original.participants.clone(),
             supersedes_id: Some(original.id),
+            trajectory_id: original.trajectory_id,
             created_by: caller.id,
             content: original.content.clone(),
         },

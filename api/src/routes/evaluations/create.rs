@@ -2,7 +2,7 @@
 
 use super::{CreateEvaluationRequest, EvaluationResponse, respond};
 use crate::auth::AuthUser;
-use crate::db::{evaluations, institutions};
+use crate::db::{evaluations, institutions, trajectories};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
 use crate::startup::AppState;
@@ -28,7 +28,10 @@ pub async fn create_evaluation(
     body: ValidJson<CreateEvaluationRequest>,
 ) -> ApiResult<HttpResponse> {
     let institution = id.into_inner();
-    caller.require_member_of(&state.db, institution).await?;
+    caller
+        .access_to(&state.db, institution)
+        .await?
+        .require_kerngroep()?;
     institutions::find(state.db.conn(), institution)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -41,6 +44,9 @@ pub async fn create_evaluation(
     .ok_or_else(|| ApiError::field("instrument_id", "no instrument with this id and version"))?;
     if let Some(unit) = b.unit_id {
         check_unit(&state, institution, unit, "unit_id").await?;
+    }
+    if let Some(trajectory) = b.trajectory_id {
+        check_trajectory(&state, institution, trajectory).await?;
     }
     let tx = state.db.begin_write().await?;
     let id = evaluations::create(
@@ -58,6 +64,7 @@ pub async fn create_evaluation(
                 .filter(|t| !t.is_empty()),
             participants: b.participants.into_iter().map(Into::into).collect(),
             supersedes_id: None,
+            trajectory_id: b.trajectory_id,
             created_by: caller.id,
             content: Content::default(),
         },
@@ -73,6 +80,21 @@ pub async fn create_evaluation(
             .take(),
         created,
     )
+}
+
+/// 422 unless `trajectory` is a trajectory of `institution`.
+pub async fn check_trajectory(
+    state: &AppState,
+    institution: Uuid,
+    trajectory: Uuid,
+) -> ApiResult<()> {
+    match trajectories::find(state.db.conn(), trajectory).await? {
+        Some(t) if t.institution_id == institution => Ok(()),
+        _ => Err(ApiError::field(
+            "trajectory_id",
+            "not a trajectory of this institution",
+        )),
+    }
 }
 
 /// 422 unless `unit` is a unit of `institution`.

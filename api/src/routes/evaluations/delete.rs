@@ -1,6 +1,6 @@
 //! Deleting a draft. Submitted evaluations are history and are never deleted.
 
-use super::visible;
+use super::editable;
 use crate::auth::AuthUser;
 use crate::db::evaluations;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -23,7 +23,7 @@ pub async fn delete_evaluation(
     caller: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let evaluation = visible(&state, &caller, id.into_inner()).await?;
+    let evaluation = editable(&state, &caller, id.into_inner()).await?;
     let tx = state.db.begin_write().await?;
     if !evaluations::delete_draft(&*tx, evaluation.id).await? {
         return Err(submitted());

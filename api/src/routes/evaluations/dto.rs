@@ -60,6 +60,9 @@ pub struct CreateEvaluationRequest {
     pub moment: Moment,
     /// A location, department or team of the institution, if the evaluation is about one.
     pub unit_id: Option<Uuid>,
+    /// The trajectory (Traject Borging LOB) this evaluation is a measurement moment of; it
+    /// must be a trajectory of the same institution.
+    pub trajectory_id: Option<Uuid>,
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
@@ -130,6 +133,13 @@ pub struct UpdateEvaluationRequest {
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
     pub participants: Option<Vec<ParticipantDto>>,
+    /// Links the evaluation to a trajectory of its institution; `null` unlinks it.
+    #[serde(
+        default,
+        deserialize_with = "crate::routes::institutions::double_option"
+    )]
+    #[schema(value_type = Option<Uuid>)]
+    pub trajectory_id: Option<Option<Uuid>>,
 }
 
 impl From<AnswerDto> for AnswerEntry {
@@ -185,6 +195,8 @@ pub struct EvaluationSummary {
     pub supersedes_id: Option<Uuid>,
     /// The correction that replaces this evaluation, if any.
     pub superseded_by: Option<Uuid>,
+    /// The trajectory this evaluation is a measurement moment of, if any.
+    pub trajectory_id: Option<Uuid>,
     pub created_by: Uuid,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -209,6 +221,7 @@ impl From<Evaluation> for EvaluationSummary {
             participants: e.participants.into_iter().map(Into::into).collect(),
             supersedes_id: e.supersedes_id,
             superseded_by: e.superseded_by,
+            trajectory_id: e.trajectory_id,
             created_by: e.created_by,
             created_at: e.created_at,
             updated_at: e.updated_at,

@@ -26,9 +26,11 @@ pub struct HistoryQuery {
     pub school_year: Option<SchoolYear>,
     /// Only evaluations about this unit.
     pub unit_id: Option<Uuid>,
+    /// Only the measurement moments of this trajectory.
+    pub trajectory_id: Option<Uuid>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
-    #[param(minimum = 0)]
+    #[param(minimum = 0, maximum = 1_000_000_000)]
     pub offset: Option<u64>,
 }
 
@@ -46,7 +48,7 @@ pub async fn list_evaluations(
     query: ValidQuery<HistoryQuery>,
 ) -> ApiResult<web::Json<Paged<EvaluationSummary>>> {
     let institution = id.into_inner();
-    caller.require_member_of(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     institutions::find(state.db.conn(), institution)
         .await?
         .ok_or_else(ApiError::not_found)?;
@@ -60,6 +62,7 @@ pub async fn list_evaluations(
         status: q.status,
         school_year: q.school_year,
         unit_id: q.unit_id,
+        trajectory_id: q.trajectory_id,
     };
     let (items, total) =
         evaluations::list(state.db.conn(), institution, &filter, offset, limit).await?;

@@ -41,8 +41,20 @@ async fn visible(state: &AppState, caller: &AuthUser, id: Uuid) -> ApiResult<Eva
         .await?
         .ok_or_else(ApiError::not_found)?;
     caller
-        .require_member_of(&state.db, evaluation.institution_id)
+        .access_to(&state.db, evaluation.institution_id)
         .await?;
+    Ok(evaluation)
+}
+
+/// The evaluation, if the caller may change it: visible, and the caller is of its kerngroep.
+async fn editable(state: &AppState, caller: &AuthUser, id: Uuid) -> ApiResult<Evaluation> {
+    let evaluation = evaluations::find(state.db.conn(), id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    caller
+        .access_to(&state.db, evaluation.institution_id)
+        .await?
+        .require_kerngroep()?;
     Ok(evaluation)
 }
 

@@ -2,7 +2,7 @@
 
 use super::delete::submitted;
 use super::update::{lost_race, optional_revision};
-use super::{EvaluationResponse, instrument_of, respond, visible};
+use super::{EvaluationResponse, editable, instrument_of, respond};
 use crate::auth::AuthUser;
 use crate::db::evaluations;
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -34,7 +34,7 @@ pub async fn submit_evaluation(
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let current = visible(&state, &caller, id.into_inner()).await?;
+    let current = editable(&state, &caller, id.into_inner()).await?;
     if current.status == Status::Submitted {
         return Err(submitted());
     }

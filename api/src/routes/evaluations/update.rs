@@ -1,9 +1,9 @@
 //! Changing a draft under optimistic concurrency: the caller names the revision they saw in
 //! `If-Match`, and a change made meanwhile by someone else answers 412 instead of being lost.
 
-use super::create::check_unit;
+use super::create::{check_trajectory, check_unit};
 use super::delete::submitted;
-use super::{EvaluationResponse, UpdateEvaluationRequest, etag, instrument_of, respond, visible};
+use super::{EvaluationResponse, UpdateEvaluationRequest, editable, etag, instrument_of, respond};
 use crate::auth::AuthUser;
 use crate::db::evaluations::{self, Evaluation, MetadataChange};
 use crate::error::{ApiError, ApiResult, ErrorCode};
@@ -39,7 +39,7 @@ pub async fn update_evaluation(
     id: web::Path<Uuid>,
     body: ValidJson<UpdateEvaluationRequest>,
 ) -> ApiResult<HttpResponse> {
-    let current = visible(&state, &caller, id.into_inner()).await?;
+    let current = editable(&state, &caller, id.into_inner()).await?;
     if current.status == Status::Submitted {
         return Err(submitted());
     }
@@ -52,6 +52,9 @@ pub async fn update_evaluation(
         .map_err(|errors| ApiError::validation(errors.into_iter().map(Into::into).collect()))?;
     if let Some(date) = b.reference_date {
         check_reference_date(date)?;
+    }
+    if let Some(Some(trajectory)) = b.trajectory_id {
+        check_trajectory(&state, current.institution_id, trajectory).await?;
     }
     if let Some(Some(unit)) = b.unit_id {
         check_unit(&state, current.institution_id, unit, "unit_id").await?;
@@ -66,6 +69,7 @@ pub async fn update_evaluation(
         participants: b
             .participants
             .map(|p| p.into_iter().map(Into::into).collect()),
+        trajectory_id: b.trajectory_id,
     };
     let tx = state.db.begin_write().await?;
     if !evaluations::apply_change(&*tx, current.id, expected, meta, &answers, &levels).await? {

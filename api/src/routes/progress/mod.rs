@@ -1,0 +1,335 @@
+//! Progress over time, per institution and per trajectory: every submitted evaluation in date
+//! order (a correction in the place of what it supersedes), per step the change since the
+//! baseline and since the previous measurement and the gap to the target, per uitgangspunt a
+//! count of its steps' changes, and the school years without an evaluation. As JSON, or as CSV
+//! with `Accept: text/csv` or `?format=csv`.
+
+pub mod csv;
+
+use crate::auth::AuthUser;
+use crate::db::progress::{Subject, measurements};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ValidQuery;
+use crate::routes::trajectories;
+use crate::schema;
+use crate::startup::AppState;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::{NaiveDate, Utc};
+use csv::Delimiter;
+use lobkader_domain::comparison::{Change, Counts};
+use lobkader_domain::progress::{AnswerCounts, Progress, progress};
+use lobkader_domain::{Level, Moment, catalogue};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// The instrument progress is measured with.
+const INSTRUMENT: &str = "kwaliteitskader-lob";
+
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Json,
+    Csv,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProgressQuery {
+    /// `csv` for a spreadsheet; otherwise the `Accept` header decides (default JSON).
+    #[param(value_type = Option<Format>)]
+    pub format: Option<Format>,
+    /// The CSV separator: `comma` (default) or `semicolon` (Excel with a Dutch locale).
+    #[param(value_type = Option<Delimiter>)]
+    pub delimiter: Option<Delimiter>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepLevel {
+    pub step: u8,
+    #[schema(value_type = schema::Level)]
+    pub level: Level,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AnswerCountsDto {
+    pub yes: u32,
+    pub partly: u32,
+    pub no: u32,
+    pub unknown: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TimelineEvaluation {
+    pub id: Uuid,
+    pub reference_date: NaiveDate,
+    #[schema(example = "2025-2026")]
+    pub school_year: String,
+    #[schema(value_type = schema::Moment)]
+    pub moment: Moment,
+    pub title: Option<String>,
+    /// The evaluation this one corrects (and replaces in the timeline).
+    pub supersedes_id: Option<Uuid>,
+    pub levels: Vec<StepLevel>,
+    pub answers: AnswerCountsDto,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct StepProgressDto {
+    pub step: u8,
+    #[schema(value_type = Option<schema::Level>)]
+    pub baseline: Option<Level>,
+    #[schema(value_type = Option<schema::Level>)]
+    pub previous: Option<Level>,
+    #[schema(value_type = Option<schema::Level>)]
+    pub latest: Option<Level>,
+    /// From the first measurement to the latest; absent with fewer than two.
+    #[schema(value_type = Option<schema::Change>)]
+    pub change_since_baseline: Option<Change>,
+    #[schema(value_type = Option<schema::Change>)]
+    pub change_since_previous: Option<Change>,
+    #[schema(value_type = Option<schema::Level>)]
+    pub target: Option<Level>,
+    /// Levels still to go to the target (0 when reached or passed).
+    pub gap: Option<u8>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LevelCounts {
+    pub improved: u32,
+    pub regressed: u32,
+    pub unchanged: u32,
+    pub not_comparable: u32,
+}
+
+/// An uitgangspunt, summarised from the steps that serve it: counts, never an averaged level.
+#[derive(Serialize, ToSchema)]
+pub struct UitgangspuntProgressDto {
+    pub uitgangspunt: u8,
+    pub steps: Vec<u8>,
+    pub since_baseline: LevelCounts,
+    pub since_previous: LevelCounts,
+    pub targets_reached: u32,
+    pub targets_total: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SchoolYearDto {
+    #[schema(example = "2025-2026")]
+    pub school_year: String,
+    pub evaluation_ids: Vec<Uuid>,
+    /// No evaluation was submitted in this school year.
+    pub gap: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProgressResponse {
+    /// `institution` or `trajectory`.
+    pub subject: String,
+    pub subject_id: Uuid,
+    pub instrument_id: String,
+    pub evaluations: Vec<TimelineEvaluation>,
+    pub steps: Vec<StepProgressDto>,
+    pub uitgangspunten: Vec<UitgangspuntProgressDto>,
+    pub school_years: Vec<SchoolYearDto>,
+}
+
+impl From<lobkader_domain::progress::StepProgress> for StepProgressDto {
+    fn from(s: lobkader_domain::progress::StepProgress) -> Self {
+        StepProgressDto {
+            step: s.step,
+            baseline: s.baseline,
+            previous: s.previous,
+            latest: s.latest,
+            change_since_baseline: s.change_since_baseline,
+            change_since_previous: s.change_since_previous,
+            target: s.target,
+            gap: s.gap,
+        }
+    }
+}
+
+fn counts(c: Counts) -> LevelCounts {
+    LevelCounts {
+        improved: c.improved,
+        regressed: c.regressed,
+        unchanged: c.unchanged,
+        not_comparable: c.not_comparable,
+    }
+}
+
+fn answers(a: AnswerCounts) -> AnswerCountsDto {
+    AnswerCountsDto {
+        yes: a.yes,
+        partly: a.partly,
+        no: a.no,
+        unknown: a.unknown,
+    }
+}
+
+fn response(subject: &str, subject_id: Uuid, p: Progress) -> ProgressResponse {
+    ProgressResponse {
+        subject: subject.to_owned(),
+        subject_id,
+        instrument_id: INSTRUMENT.to_owned(),
+        evaluations: p
+            .evaluations
+            .into_iter()
+            .map(|m| TimelineEvaluation {
+                school_year: lobkader_domain::SchoolYear::containing(m.reference_date).to_string(),
+                id: m.id,
+                reference_date: m.reference_date,
+                moment: m.moment,
+                title: m.title,
+                supersedes_id: m.supersedes_id,
+                levels: m
+                    .levels
+                    .into_iter()
+                    .map(|(step, level)| StepLevel { step, level })
+                    .collect(),
+                answers: answers(m.answers),
+            })
+            .collect(),
+        steps: p.steps.into_iter().map(StepProgressDto::from).collect(),
+        uitgangspunten: p
+            .uitgangspunten
+            .into_iter()
+            .map(|u| UitgangspuntProgressDto {
+                uitgangspunt: u.uitgangspunt,
+                steps: u.steps,
+                since_baseline: counts(u.since_baseline),
+                since_previous: counts(u.since_previous),
+                targets_reached: u.targets_reached,
+                targets_total: u.targets_total,
+            })
+            .collect(),
+        school_years: p
+            .school_years
+            .into_iter()
+            .map(|y| SchoolYearDto {
+                school_year: y.school_year.to_string(),
+                evaluation_ids: y.evaluation_ids,
+                gap: y.gap,
+            })
+            .collect(),
+    }
+}
+
+fn wants_csv(req: &HttpRequest, query: &ProgressQuery) -> bool {
+    match query.format {
+        Some(Format::Csv) => true,
+        Some(Format::Json) => false,
+        None => req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| {
+                accept
+                    .split(',')
+                    .next()
+                    .is_some_and(|first| first.trim().starts_with("text/csv"))
+            }),
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    req: &HttpRequest,
+    query: ProgressQuery,
+    subject: Subject,
+    targets: &[(u8, Level)],
+) -> ApiResult<HttpResponse> {
+    let instrument = catalogue()
+        .latest(INSTRUMENT)
+        .ok_or_else(|| ApiError::internal("instrument missing"))?;
+    let found = measurements(state.db.conn(), &subject, INSTRUMENT, true).await?;
+    let p = progress(
+        instrument,
+        found.into_iter().map(|(_, m)| m).collect(),
+        targets,
+        Utc::now().date_naive(),
+    );
+    let (kind, id) = match subject {
+        Subject::Institution(id) => ("institution", id),
+        Subject::Trajectory(id) => ("trajectory", id),
+        Subject::Trajectories(_) => {
+            return Err(ApiError::internal(
+                "progress of several trajectories has no single answer",
+            ));
+        }
+    };
+    if wants_csv(req, &query) {
+        let steps: Vec<u8> = instrument.steps.iter().map(|s| s.number).collect();
+        let body = csv::render(&p, &steps, query.delimiter.unwrap_or_default());
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"progress-{kind}-{id}.csv\""),
+            ))
+            .body(body));
+    }
+    Ok(HttpResponse::Ok().json(response(kind, id, p)))
+}
+
+/// The progress of an institution over all its submitted evaluations.
+#[utoipa::path(
+    tag = "progress",
+    params(("id" = Uuid, Path, description = "The institution"), ProgressQuery),
+    responses((status = 200, description = "The timeline", content(
+        (ProgressResponse = "application/json"),
+        (String = "text/csv", example = "\u{feff}evaluation_id,reference_date,school_year,moment,title,step_1,…"),
+    )))
+)]
+#[get("/institutions/{id}/progress")]
+pub async fn institution_progress(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: ValidQuery<ProgressQuery>,
+) -> ApiResult<HttpResponse> {
+    let institution = id.into_inner();
+    caller.access_to(&state.db, institution).await?;
+    crate::db::institutions::find(state.db.conn(), institution)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    answer(
+        &state,
+        &req,
+        query.0,
+        Subject::Institution(institution),
+        &[],
+    )
+    .await
+}
+
+/// The progress of a trajectory over its measurement moments, with the gap to its targets.
+#[utoipa::path(
+    tag = "progress",
+    params(("id" = Uuid, Path, description = "The trajectory"), ProgressQuery),
+    responses((status = 200, description = "The timeline", content(
+        (ProgressResponse = "application/json"),
+        (String = "text/csv"),
+    )))
+)]
+#[get("/trajectories/{id}/progress")]
+pub async fn trajectory_progress(
+    state: web::Data<AppState>,
+    caller: AuthUser,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: ValidQuery<ProgressQuery>,
+) -> ApiResult<HttpResponse> {
+    let (trajectory, _) = trajectories::visible(&state, &caller, id.into_inner()).await?;
+    answer(
+        &state,
+        &req,
+        query.0,
+        Subject::Trajectory(trajectory.id),
+        &trajectory.targets,
+    )
+    .await
+}
