@@ -48,7 +48,7 @@ async fn the_readme_walk_through_runs_as_printed(backend: Backend) {
         String::from_utf8_lossy(&output.stderr)
     );
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines.len(), 5, "{stdout}");
     assert!(
         lines[0].starts_with("Is er een gedeelde LOB-visie en ambitie"),
         "{stdout}"
@@ -62,4 +62,7 @@ async fn the_readme_walk_through_runs_as_printed(backend: Backend) {
         lines[2].contains("'step': 3, 'from': 'minimal', 'to': 'minimal', 'change': 'unchanged'"),
         "{stdout}"
     );
+    // The trajectory's first measurement against its target for step 1.
+    assert!(lines[3].contains("'latest': 'basic'") && lines[3].contains("'target': 'integrated'") && lines[3].contains("'gap': 1"), "{stdout}");
+    assert!(lines[4].starts_with('[') && lines[4].ends_with(']'), "the overview lists flags: {stdout}");
 }
