@@ -6,6 +6,7 @@ use lobkader_domain::Status;
 use lobkader_domain::progress::{AnswerCounts, Measurement};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    QueryTrait,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -40,8 +41,16 @@ pub async fn measurements(
             Condition::all().add(evaluations::Column::TrajectoryId.is_in(ids.clone()))
         }
     };
+    // An evaluation replaced by a submitted correction never counts, wherever the correction went.
+    let corrected = evaluations::Entity::find()
+        .select_only()
+        .column(evaluations::Column::SupersedesId)
+        .filter(evaluations::Column::Status.eq(Status::Submitted.id()))
+        .filter(evaluations::Column::SupersedesId.is_not_null())
+        .into_query();
     let headers = evaluations::Entity::find()
         .filter(scope)
+        .filter(evaluations::Column::Id.not_in_subquery(corrected))
         .filter(evaluations::Column::Status.eq(Status::Submitted.id()))
         .filter(evaluations::Column::InstrumentId.eq(instrument_id))
         .all(db)

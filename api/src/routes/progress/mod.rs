@@ -226,11 +226,57 @@ fn wants_csv(req: &HttpRequest, query: &ProgressQuery) -> bool {
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|accept| {
-                accept
-                    .split(',')
-                    .next()
-                    .is_some_and(|first| first.trim().starts_with("text/csv"))
+                quality(accept, "text", "csv") > quality(accept, "application", "json")
             }),
+    }
+}
+
+/// The quality (`q`, 0 to 1000) an `Accept` header gives a media type: from the most specific
+/// range that matches it, 0 when none does. Case-insensitive, as media types are.
+fn quality(accept: &str, kind: &str, subtype: &str) -> u16 {
+    let mut best: Option<(u8, u16)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let Some((k, s)) = media.split_once('/') else {
+            continue;
+        };
+        let specificity = match (k, s) {
+            (k, s) if k == kind && s == subtype => 2,
+            (k, "*") if k == kind => 1,
+            ("*", "*") => 0,
+            _ => continue,
+        };
+        let q = parts
+            .filter_map(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
+            })
+            .find_map(|v| v.trim().parse::<f32>().ok())
+            .map_or(1000, |q| (q.clamp(0.0, 1.0) * 1000.0).round() as u16);
+        if best.is_none_or(|(s, _)| specificity > s) {
+            best = Some((specificity, q));
+        }
+    }
+    best.map_or(0, |(_, q)| q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quality;
+
+    #[test]
+    fn accept_headers_are_weighed_by_quality_and_specificity() {
+        assert_eq!(quality("text/csv", "text", "csv"), 1000);
+        assert_eq!(quality("TEXT/CSV", "text", "csv"), 1000);
+        assert_eq!(quality("text/csv;q=0, application/json", "text", "csv"), 0);
+        assert_eq!(
+            quality("application/json;q=0.5, text/csv", "application", "json"),
+            500
+        );
+        assert_eq!(quality("text/*;q=0.3, */*;q=0.1", "text", "csv"), 300);
+        assert_eq!(quality("*/*", "application", "json"), 1000);
+        assert_eq!(quality("text/html", "text", "csv"), 0);
     }
 }
 
