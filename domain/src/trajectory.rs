@@ -140,6 +140,7 @@ pub fn months_between(from: NaiveDate, to: NaiveDate) -> i32 {
 pub enum Flag {
     /// The checklist asks for a yearly evaluation; the last one is more than 12 months old
     /// (or there is none and the trajectory started more than 12 months ago).
+    #[serde(rename = "no_evaluation_12_months")]
     NoEvaluation12Months,
     /// A step's level went down from the previous measurement to the latest.
     RegressedSincePrevious,
@@ -235,6 +236,40 @@ mod tests {
         assert_eq!(
             programme().component("lob_beleid").unwrap().name,
             "LOB-beleid"
+        );
+    }
+
+    #[test]
+    fn every_value_serialises_as_its_id() {
+        fn check<T: Serialize + Copy>(all: &[T], id: impl Fn(T) -> &'static str) {
+            for v in all {
+                assert_eq!(serde_json::to_value(v).unwrap(), id(*v));
+            }
+        }
+        check(&Flag::ALL, Flag::id);
+        check(&TrajectoryStatus::ALL, TrajectoryStatus::id);
+        check(&ComponentStatus::ALL, ComponentStatus::id);
+        check(&ActionStatus::ALL, ActionStatus::id);
+        check(&crate::Level::ALL, crate::Level::id);
+        check(&crate::Answer::ALL, crate::Answer::id);
+        check(&crate::Moment::ALL, crate::Moment::id);
+        check(&crate::Status::ALL, crate::Status::id);
+        check(&crate::Change::ALL, crate::Change::id);
+        check(
+            crate::institution::Sector::ALL,
+            crate::institution::Sector::id,
+        );
+        check(
+            crate::institution::SchoolType::ALL,
+            crate::institution::SchoolType::id,
+        );
+        check(
+            crate::institution::UnitKind::ALL,
+            crate::institution::UnitKind::id,
+        );
+        check(
+            crate::institution::KerngroepFunction::ALL,
+            crate::institution::KerngroepFunction::id,
         );
     }
 

@@ -1,10 +1,11 @@
 //! Institutions are isolated from each other. Every protected operation in the served OpenAPI
 //! document has a case in one table saying how to call it on school A's objects and what each
-//! caller gets: a member of school B gets 404 for anything of A (403 for the admin-only
-//! operations that are not about one institution), a caller without a valid token gets 401,
-//! and a caller who may do it succeeds, so the refusals are about access and nothing else.
-//! An operation without a case fails the run. Lists show only the caller's own institutions,
-//! B's attempts change nothing of A, and access ends with the membership, not the token.
+//! caller gets: a member of school B gets 404 for anything of A (403 for the operations of
+//! another role that are not about one institution), so does the coach of B's trajectory, a
+//! caller without a valid token gets 401, and a caller who may do it (A's member, A's coach or
+//! an admin) succeeds, so the refusals are about access and nothing else. An operation without
+//! a case fails the run. Lists show only the caller's own institutions, B's attempts change
+//! nothing of A, and access ends with the membership, not the token.
 
 use lobkader_api::auth::Role;
 use lobkader_api::auth::token::TokenKeys;
@@ -18,6 +19,7 @@ backend_tests!(
     the_table_has_a_case_for_every_protected_operation_in_the_openapi_document,
     a_member_of_another_institution_is_refused_everywhere_and_changes_nothing,
     every_protected_operation_answers_401_without_a_valid_token,
+    the_coach_of_another_institution_finds_nothing_of_it_and_changes_nothing,
     every_case_in_the_table_succeeds_for_a_caller_who_may_do_it,
     institution_lists_show_only_the_institutions_the_caller_belongs_to,
     a_member_can_start_read_and_list_evaluations_of_their_own_institution,
@@ -39,6 +41,8 @@ const INSTRUMENT: &str = "kwaliteitskader-lob";
 #[derive(Clone, Copy, Debug)]
 enum Who {
     Member(u16),
+    /// The coach of A's trajectory.
+    Coach(u16),
     Admin(u16),
 }
 
@@ -47,7 +51,7 @@ enum Who {
 enum AsB {
     /// 404 `not_found`, exactly as for an object that does not exist: it is school A's.
     Hidden,
-    /// 403 `forbidden`: admin-only, and not about any one institution.
+    /// 403 `forbidden`: for another role (admins, coaches), and not about any one institution.
     Forbidden,
     /// 200: not about any one institution; the check asserts B sees only what is B's own.
     Allowed(fn(&Value, &Intruder)),
@@ -75,7 +79,7 @@ fn case(operation: &'static str, as_b: AsB, allowed: Who, request: fn(&School) -
 #[rustfmt::skip]
 fn cases() -> Vec<Case> {
     use AsB::{Allowed, Forbidden, Hidden};
-    use Who::{Admin, Member};
+    use Who::{Admin, Coach, Member};
     vec![
         // Not about any one institution: B may call them, and sees only B's own.
         case("GET /api/v1/me", Allowed(own_memberships), Member(200), |_| at(&[])),
@@ -104,6 +108,22 @@ fn cases() -> Vec<Case> {
         case("POST /api/v1/evaluations/{id}/submit", Hidden, Member(200), |a| at(&[&a.draft]).if_match(a)),
         case("POST /api/v1/evaluations/{id}/corrections", Hidden, Member(201), |a| at(&[&a.later])),
         case("GET /api/v1/evaluations/{id}/comparison", Hidden, Member(200), |a| at(&[&a.later]).query("with", &a.earlier)),
+        case("GET /api/v1/institutions/{id}/progress", Hidden, Member(200), |a| at(&[&a.id])),
+        // A's trajectory: admins start one, its coach keeps it up to date, A's members read it.
+        case("POST /api/v1/trajectories", Forbidden, Admin(201), |a| at(&[]).body(new_trajectory(a))),
+        case("GET /api/v1/trajectories", Allowed(own_trajectory), Member(200), |_| at(&[])),
+        case("GET /api/v1/trajectories/{id}", Hidden, Member(200), |a| at(&[&a.trajectory])),
+        case("PATCH /api/v1/trajectories/{id}", Hidden, Coach(200), |a| at(&[&a.trajectory]).body(trajectory_change())),
+        case("GET /api/v1/trajectories/{id}/sessions", Hidden, Member(200), |a| at(&[&a.trajectory])),
+        case("POST /api/v1/trajectories/{id}/sessions", Hidden, Coach(201), |a| at(&[&a.trajectory]).body(new_session(a))),
+        case("GET /api/v1/trajectories/{id}/progress", Hidden, Member(200), |a| at(&[&a.trajectory])),
+        case("GET /api/v1/institutions/{id}/action-points", Hidden, Member(200), |a| at(&[&a.id]).query("trajectory_id", &a.trajectory)),
+        case("POST /api/v1/institutions/{id}/action-points", Hidden, Member(201), |a| at(&[&a.id]).body(new_action_point(a))),
+        case("GET /api/v1/action-points/{id}", Hidden, Member(200), |a| at(&[&a.action_point])),
+        case("PATCH /api/v1/action-points/{id}", Hidden, Member(200), |a| at(&[&a.action_point]).body(action_point_change())),
+        case("DELETE /api/v1/action-points/{id}", Hidden, Member(204), |a| at(&[&a.action_point])),
+        // The calling coach's own overview: B, a member, has none.
+        case("GET /api/v1/coach/overview", Forbidden, Coach(200), |_| at(&[])),
     ]
 }
 
@@ -139,6 +159,31 @@ fn evaluation_change() -> Value {
            "title": "Herzien"})
 }
 
+fn new_trajectory(a: &School) -> Value {
+    json!({"institution_id": a.id, "title": "Tweede traject", "start_date": "2026-08-01",
+           "planned_end_date": "2028-07-31", "coach_ids": [a.coach],
+           "targets": [{"step": 1, "level": "integrated"}]})
+}
+
+fn trajectory_change() -> Value {
+    json!({"status": "paused", "targets": [{"step": 2, "level": "basic"}],
+           "components": [{"component_id": "lob_visie", "status": "done", "completed_on": "2026-04-01"}]})
+}
+
+fn new_session(a: &School) -> Value {
+    json!({"held_on": "2026-05-12", "summary": "Curriculumplanner doorgenomen",
+           "participants": [{"name": "Decaan", "function": "decaan", "user_id": a.member}]})
+}
+
+fn new_action_point(a: &School) -> Value {
+    json!({"step": 2, "question_id": "2.3", "trajectory_id": a.trajectory, "owner_id": a.member,
+           "description": "Loopbaangesprekken inroosteren", "due_date": "2026-10-01"})
+}
+
+fn action_point_change() -> Value {
+    json!({"status": "done", "due_date": null})
+}
+
 /// B's own account, with B's membership and no other.
 fn own_memberships(me: &Value, b: &Intruder) {
     let memberships = strings(&me["memberships"], "institution_id");
@@ -159,6 +204,16 @@ fn instruments(list: &Value, _: &Intruder) {
 
 fn instrument(instrument: &Value, _: &Intruder) {
     assert_eq!(instrument["id"], INSTRUMENT);
+}
+
+/// B's trajectory and no other.
+fn own_trajectory(page: &Value, b: &Intruder) {
+    let seen = (strings(&page["items"], "id"), page["total"].as_u64());
+    assert_eq!(
+        seen,
+        (vec![b.trajectory.as_str()], Some(1)),
+        "B's trajectory list"
+    );
 }
 
 /// B's institution and no other.
@@ -198,17 +253,7 @@ async fn a_member_of_another_institution_is_refused_everywhere_and_changes_nothi
         let r = (case.request)(&a).send(&app, op, Some(&as_b)).await;
         let outcome = (r.status, r.body["code"].as_str());
         match case.as_b {
-            AsB::Hidden => {
-                assert_eq!(outcome, (404, Some("not_found")), "{op} as B: {}", r.text);
-                let nowhere = (case.request)(&a)
-                    .elsewhere()
-                    .send(&app, op, Some(&as_b))
-                    .await;
-                assert_eq!(
-                    r.text, nowhere.text,
-                    "{op}: A's object must look like none at all"
-                );
-            }
+            AsB::Hidden => assert_hidden(&app, &case, &a, &r, &as_b, "B").await,
             AsB::Forbidden => {
                 assert_eq!(outcome, (403, Some("forbidden")), "{op} as B: {}", r.text)
             }
@@ -222,6 +267,60 @@ async fn a_member_of_another_institution_is_refused_everywhere_and_changes_nothi
         state_of(&app, &a).await,
         before,
         "B's attempts changed school A"
+    );
+}
+
+async fn the_coach_of_another_institution_finds_nothing_of_it_and_changes_nothing(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let (a, b) = two_schools(&app).await;
+    // The coach does see their own trajectory, so the refusals below are about A.
+    let own = format!("/api/v1/trajectories/{}", b.trajectory);
+    app.get(&own, &b.coach.token).await.expect(200);
+    let before = state_of(&app, &a).await;
+    let as_coach = bearer(&b.coach.token);
+    // The other cases are not about one institution; trajectories.rs checks what a coach's
+    // lists show and that a coach may not do what is for admins.
+    let hidden = documented_cases(&app).await.into_iter();
+    for case in hidden.filter(|c| matches!(c.as_b, AsB::Hidden)) {
+        let r = (case.request)(&a)
+            .send(&app, case.operation, Some(&as_coach))
+            .await;
+        assert_hidden(&app, &case, &a, &r, &as_coach, "B's coach").await;
+    }
+    assert_eq!(
+        state_of(&app, &a).await,
+        before,
+        "the attempts of B's coach changed school A"
+    );
+}
+
+/// `r`, the answer to `case` on A's objects, is 404 `not_found` and the very answer the same
+/// caller gets about objects that do not exist: A's object looks like none at all.
+async fn assert_hidden(
+    app: &TestApp,
+    case: &Case,
+    a: &School,
+    r: &Response,
+    authorization: &str,
+    who: &str,
+) {
+    let op = case.operation;
+    let outcome = (r.status, r.body["code"].as_str());
+    assert_eq!(
+        outcome,
+        (404, Some("not_found")),
+        "{op} as {who}: {}",
+        r.text
+    );
+    let nowhere = (case.request)(a)
+        .elsewhere()
+        .send(app, op, Some(authorization))
+        .await;
+    assert_eq!(
+        r.text, nowhere.text,
+        "{op} as {who}: A's object must look like none at all"
     );
 }
 
@@ -263,12 +362,15 @@ async fn every_protected_operation_answers_401_without_a_valid_token(backend: Ba
 async fn every_case_in_the_table_succeeds_for_a_caller_who_may_do_it(backend: Backend) {
     let app = spawn_app(backend).await;
     let member = new_account(&app, "decaan@baken.test").await;
+    let coach = new_coach(&app, "coach@regio.test").await;
     let stranger = new_account(&app, "decaan@elders.test").await;
     // A school per case, as deleting or submitting the draft uses it up.
     for (n, case) in documented_cases(&app).await.into_iter().enumerate() {
-        let a = school(&app, &format!("School {n}"), &member, &stranger.user_id).await;
+        let name = format!("School {n}");
+        let a = school(&app, &name, &member, &coach, &stranger.user_id).await;
         let (token, status) = match case.allowed {
             Who::Member(status) => (&a.member_token, status),
+            Who::Coach(status) => (&a.coach_token, status),
             Who::Admin(status) => (&app.admin_token, status),
         };
         let r = (case.request)(&a)
@@ -572,34 +674,54 @@ struct School {
     later: String,
     /// An account that is no member of this school (B's, where B is about).
     stranger: String,
+    /// A trajectory coached by `coach`, with `member` in its kerngroep and one session.
+    trajectory: String,
+    coach: String,
+    coach_token: String,
+    /// An open action point of the trajectory, owned by `member`.
+    action_point: String,
 }
 
-/// Member B: a member of school B and of nothing else.
+/// Member B: a member of school B and of nothing else; and the coach of B's trajectory.
 struct Intruder {
     institution: String,
     member: Member,
+    trajectory: String,
+    coach: Member,
 }
 
-/// School A, and member B, whose own school has an evaluation too.
+/// School A, and member B, whose own school has an evaluation and a coached trajectory too.
 async fn two_schools(app: &TestApp) -> (School, Intruder) {
     let b = new_account(app, "decaan@elders.test").await;
     let b_school = app.create_institution("Elders College").await;
     join(app, &b_school, &b.user_id).await;
     app.create_draft(&b_school, &b.token, "2026-02-01", "baseline")
         .await;
+    let b_coach = new_coach(app, "coach@elders.test").await;
+    let b_trajectory = trajectory(app, &b_school, &b_coach, &b.user_id).await;
     let a_member = new_account(app, "decaan@baken.test").await;
-    let a = school(app, "Het Baken", &a_member, &b.user_id).await;
+    let a_coach = new_coach(app, "coach@baken.test").await;
+    let a = school(app, "Het Baken", &a_member, &a_coach, &b.user_id).await;
     (
         a,
         Intruder {
             institution: b_school,
             member: b,
+            trajectory: b_trajectory,
+            coach: b_coach,
         },
     )
 }
 
-/// A school with `member` in its kerngroep, a unit, two submitted evaluations and a draft.
-async fn school(app: &TestApp, name: &str, member: &Member, stranger: &str) -> School {
+/// A school with `member` in its kerngroep, a unit, two submitted evaluations, a draft linked
+/// to a trajectory `coach` coaches, a coaching session and an action point.
+async fn school(
+    app: &TestApp,
+    name: &str,
+    member: &Member,
+    coach: &Member,
+    stranger: &str,
+) -> School {
     let id = app.create_institution(name).await;
     join(app, &id, &member.user_id).await;
     let token = &member.token;
@@ -607,6 +729,14 @@ async fn school(app: &TestApp, name: &str, member: &Member, stranger: &str) -> S
     let unit = app
         .post(&format!("/api/v1/institutions/{id}/units"), token, unit)
         .await;
+    let trajectory = trajectory(app, &id, coach, &member.user_id).await;
+    let session = json!({"held_on": "2026-01-20", "summary": "Kennismaking met de kerngroep"});
+    let sessions = format!("/api/v1/trajectories/{trajectory}/sessions");
+    app.post(&sessions, &coach.token, session).await.expect(201);
+    let point = json!({"step": 1, "trajectory_id": trajectory, "owner_id": member.user_id,
+                       "description": "LOB-visie bespreken in het team", "due_date": "2026-09-01"});
+    let points = format!("/api/v1/institutions/{id}/action-points");
+    let point = app.post(&points, token, point).await.expect(201).id();
     let earlier = app
         .submitted_evaluation(&id, token, "2025-03-15", |_| "no", |_| "minimal")
         .await;
@@ -621,7 +751,7 @@ async fn school(app: &TestApp, name: &str, member: &Member, stranger: &str) -> S
     let levels: Vec<Value> = (1..=5)
         .map(|s| json!({"step": s, "level": "basic"}))
         .collect();
-    let complete = json!({"answers": answers, "levels": levels});
+    let complete = json!({"answers": answers, "levels": levels, "trajectory_id": trajectory});
     let path = format!("/api/v1/evaluations/{}", draft.id());
     let draft = app
         .patch(&path, token, &draft.etag(), complete)
@@ -636,7 +766,35 @@ async fn school(app: &TestApp, name: &str, member: &Member, stranger: &str) -> S
         earlier: id_of(&earlier),
         later: id_of(&later),
         stranger: stranger.to_owned(),
+        trajectory,
+        coach: coach.user_id.clone(),
+        coach_token: coach.token.clone(),
+        action_point: point,
         id,
+    }
+}
+
+/// A trajectory of `institution` (started by an admin) coached by `coach`, with `member` in
+/// its kerngroep.
+async fn trajectory(app: &TestApp, institution: &str, coach: &Member, member: &str) -> String {
+    let body = json!({"institution_id": institution, "title": "Traject Borging LOB",
+                      "start_date": "2025-09-01", "planned_end_date": "2027-07-31",
+                      "coach_ids": [coach.user_id], "kerngroep": [{"user_id": member, "function": "decaan"}],
+                      "targets": [{"step": 1, "level": "basic"}, {"step": 2, "level": "integrated"}]});
+    let r = app.post("/api/v1/trajectories", &app.admin_token, body);
+    r.await.expect(201).id()
+}
+
+/// An account with the coach role, logged in.
+async fn new_coach(app: &TestApp, email: &str) -> Member {
+    let password = "a-long-enough-password";
+    let body =
+        json!({"email": email, "display_name": "Coach", "password": password, "role": "coach"});
+    let r = app.post("/api/v1/users", &app.admin_token, body).await;
+    Member {
+        user_id: r.expect(201).id(),
+        email: email.into(),
+        token: app.login(email, password).await,
     }
 }
 
@@ -665,6 +823,13 @@ async fn state_of(app: &TestApp, a: &School) -> Value {
         format!("/api/v1/institutions/{}/members", a.id),
         format!("/api/v1/institutions/{}/evaluations?limit=200", a.id),
         format!("/api/v1/users/{}", a.member),
+        format!("/api/v1/institutions/{}/progress", a.id),
+        format!("/api/v1/institutions/{}/action-points?limit=200", a.id),
+        format!("/api/v1/action-points/{}", a.action_point),
+        format!("/api/v1/trajectories/{}", a.trajectory),
+        format!("/api/v1/trajectories/{}/sessions", a.trajectory),
+        format!("/api/v1/trajectories/{}/progress", a.trajectory),
+        "/api/v1/trajectories?limit=200".to_owned(),
         "/api/v1/institutions?limit=200".to_owned(),
         "/api/v1/users?limit=200".to_owned(),
     ];
