@@ -63,6 +63,14 @@ async fn the_readme_walk_through_runs_as_printed(backend: Backend) {
         "{stdout}"
     );
     // The trajectory's first measurement against its target for step 1.
-    assert!(lines[3].contains("'latest': 'basic'") && lines[3].contains("'target': 'integrated'") && lines[3].contains("'gap': 1"), "{stdout}");
-    assert!(lines[4].starts_with('[') && lines[4].ends_with(']'), "the overview lists flags: {stdout}");
+    assert!(
+        lines[3].contains("'latest': 'basic'")
+            && lines[3].contains("'target': 'integrated'")
+            && lines[3].contains("'gap': 1"),
+        "{stdout}"
+    );
+    assert!(
+        lines[4].starts_with('[') && lines[4].ends_with(']'),
+        "the overview lists flags: {stdout}"
+    );
 }
