@@ -1,4 +1,4 @@
-//! The `lobkader` command line: `serve` (the default), `migrate`, and `user add`.
+//! The `lobkader` command line: `serve` (the default), `migrate`, `user add`, and `demo`.
 
 use crate::auth::{Role, password};
 use crate::config::Settings;
@@ -32,6 +32,13 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Fill an empty database with a fictional demo region: schools, kerngroepen, two coaches,
+    /// trajectories, evaluations, action points and sessions. Prints the demo accounts.
+    Demo {
+        /// The password of every demo account (at least 12 characters); generated when unset.
+        #[arg(long, env = "LOBKADER_DEMO_PASSWORD", hide_env_values = true)]
+        password: Option<SecretString>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -63,6 +70,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                 .await?;
             println!("lobkader: migrations applied");
         }
+        Command::Demo { password } => crate::demo::run(&cli.settings, password).await?,
         Command::User {
             command:
                 UserCommand::Add {
