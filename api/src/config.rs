@@ -1,6 +1,7 @@
 //! Settings from the environment (or the command line), with defaults that run the service
 //! on an SQLite file with no other setup.
 
+use crate::db::SqliteSync;
 use clap::Args;
 use secrecy::SecretString;
 
@@ -19,6 +20,10 @@ pub struct Settings {
     /// The largest number of pooled database connections.
     #[arg(long, env = "LOBKADER_DB_MAX_CONNECTIONS", default_value_t = 8)]
     pub db_max_connections: u32,
+    /// SQLite only: `normal` acknowledges a write once it is in the write-ahead log (it survives
+    /// a crash of the process), `full` once it is fsynced (it survives a power cut too).
+    #[arg(long, env = "LOBKADER_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
+    pub sqlite_synchronous: SqliteSync,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "LOBKADER_WORKERS")]
     pub workers: Option<usize>,

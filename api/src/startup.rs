@@ -38,7 +38,12 @@ impl Application {
     /// Connects and migrates the database, makes sure there is an admin and a signing key,
     /// and binds the listener. The server runs once [`Application::run_until_stopped`] is awaited.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
-        let db = Db::connect(&settings.database_url, settings.db_max_connections).await?;
+        let db = Db::connect_with(
+            &settings.database_url,
+            settings.db_max_connections,
+            settings.sqlite_synchronous,
+        )
+        .await?;
         bootstrap::first_admin(&db, &settings).await?;
         let secret = bootstrap::signing_key(&db, &settings).await?;
         let tokens = TokenKeys::new(&secret, settings.token_ttl_seconds);

@@ -158,6 +158,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         addr: "127.0.0.1:0".into(),
         database_url: database_url.to_owned(),
         db_max_connections: 4,
+        sqlite_synchronous: lobkader_api::db::SqliteSync::Normal,
         workers: Some(2),
         jwt_secret: Some(SecretString::from(
             "a-test-signing-key-of-at-least-32-bytes",

@@ -58,13 +58,22 @@ impl WriteTx {
 impl Db {
     /// Connects to `url` (`sqlite:…` or `postgres:…`) and applies pending migrations.
     pub async fn connect(url: &str, max_connections: u32) -> Result<Db, DbErr> {
+        Self::connect_with(url, max_connections, SqliteSync::Normal).await
+    }
+
+    /// Like [`Db::connect`], choosing how an SQLite commit reaches the disk.
+    pub async fn connect_with(
+        url: &str,
+        max_connections: u32,
+        sync: SqliteSync,
+    ) -> Result<Db, DbErr> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .max_connections(max_connections)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(tune_sqlite);
+            .map_sqlx_sqlite_opts(move |o| tune_sqlite(o, sync));
         let mut conn = Database::connect(options).await?;
         conn.set_metric_callback(|_| query_count::record());
         let write_lock = match conn.get_database_backend() {
@@ -104,13 +113,27 @@ impl Db {
     }
 }
 
-/// WAL for concurrent readers, full fsync on commit (an acknowledged write survives a crash),
-/// foreign keys on, and a busy timeout for writers from other processes.
-fn tune_sqlite(options: SqliteConnectOptions) -> SqliteConnectOptions {
+/// How an SQLite commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SqliteSync {
+    /// A committed write is in the write-ahead log before it is acknowledged: it survives a
+    /// crash of the process; a power cut may lose the last commits (fsync at checkpoints).
+    #[default]
+    Normal,
+    /// Every commit is fsynced before it is acknowledged: it survives a power cut too.
+    Full,
+}
+
+/// WAL for concurrent readers, the chosen durability, foreign keys on, and a busy timeout for
+/// writers from other processes.
+fn tune_sqlite(options: SqliteConnectOptions, sync: SqliteSync) -> SqliteConnectOptions {
     options
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(SqliteSynchronous::Full)
+        .synchronous(match sync {
+            SqliteSync::Normal => SqliteSynchronous::Normal,
+            SqliteSync::Full => SqliteSynchronous::Full,
+        })
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
 }
