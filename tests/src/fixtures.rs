@@ -19,6 +19,21 @@ pub fn question_ids() -> Vec<String> {
         .collect()
 }
 
+/// A PATCH body answering every question `answer(question)` and rating every step `level(step)`.
+pub fn complete_content(
+    answer: impl Fn(&str) -> &'static str,
+    level: impl Fn(u8) -> &'static str,
+) -> Value {
+    let answers: Vec<Value> = question_ids()
+        .iter()
+        .map(|q| json!({"question_id": q, "answer": answer(q)}))
+        .collect();
+    let levels: Vec<Value> = (1..=5u8)
+        .map(|s| json!({"step": s, "level": level(s)}))
+        .collect();
+    json!({"answers": answers, "levels": levels})
+}
+
 impl TestApp {
     pub async fn create_institution(&self, name: &str) -> String {
         self.post(
@@ -91,29 +106,23 @@ impl TestApp {
         level: impl Fn(u8) -> &'static str,
     ) -> Value {
         let draft = self.create_draft(institution, token, date, "annual").await;
-        let id = draft.id();
-        let answers: Vec<Value> = question_ids()
-            .iter()
-            .map(|q| json!({"question_id": q, "answer": answer(q)}))
-            .collect();
-        let levels: Vec<Value> = (1..=5u8)
-            .map(|s| json!({"step": s, "level": level(s)}))
-            .collect();
-        let changed = self
-            .patch(
-                &format!("/api/v1/evaluations/{id}"),
-                token,
-                &draft.etag(),
-                json!({"answers": answers, "levels": levels}),
-            )
+        self.fill_and_submit(token, &draft, complete_content(answer, level))
+            .await
+    }
+
+    /// Applies `change` to a freshly read draft and submits it; returns the submitted evaluation.
+    pub async fn fill_and_submit(&self, token: &str, draft: &Response, change: Value) -> Value {
+        let path = format!("/api/v1/evaluations/{}", draft.id());
+        let filled = self
+            .patch(&path, token, &draft.etag(), change)
             .await
             .expect(200);
         self.request(
             reqwest::Method::POST,
-            &format!("/api/v1/evaluations/{id}/submit"),
+            &format!("{path}/submit"),
             Some(token),
             None,
-            &[("if-match", &changed.etag())],
+            &[("if-match", &filled.etag())],
         )
         .await
         .expect(200)

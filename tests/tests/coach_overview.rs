@@ -5,7 +5,7 @@
 
 use chrono::{Days, Months, NaiveDate, Utc};
 use lobkader_domain::trajectory::months_between;
-use lobkader_tests::fixtures::{Member, question_ids};
+use lobkader_tests::fixtures::{Member, complete_content};
 use lobkader_tests::{Backend, Response, TestApp, backend_tests, json, spawn_app};
 use reqwest::Method;
 use serde_json::Value;
@@ -448,24 +448,10 @@ impl Setup {
 
     /// Answers every question `yes`, rates each step `level(step)` and submits the draft.
     async fn submit(&self, draft: Response, level: impl Fn(u8) -> &'static str) -> Value {
-        let (app, token) = (&self.app, self.member.token.as_str());
-        let path = format!("/api/v1/evaluations/{}", draft.id());
-        let answers: Vec<Value> = question_ids()
-            .iter()
-            .map(|q| json!({"question_id": q, "answer": "yes"}))
-            .collect();
-        let levels: Vec<Value> = (1..=5u8)
-            .map(|s| json!({"step": s, "level": level(s)}))
-            .collect();
-        let body = json!({"answers": answers, "levels": levels});
-        let filled = app.patch(&path, token, &draft.etag(), body).await;
-        let etag = filled.expect(200).etag();
-        let submit = format!("{path}/submit");
-        let headers = [("if-match", etag.as_str())];
-        let r = app
-            .request(Method::POST, &submit, Some(token), None, &headers)
-            .await;
-        r.expect(200).body
+        let content = complete_content(|_| "yes", level);
+        self.app
+            .fill_and_submit(&self.member.token, &draft, content)
+            .await
     }
 
     /// A submitted evaluation of the school.

@@ -9,7 +9,7 @@
 
 use lobkader_api::auth::Role;
 use lobkader_api::auth::token::TokenKeys;
-use lobkader_tests::fixtures::{Member, question_ids};
+use lobkader_tests::fixtures::{Member, complete_content};
 use lobkader_tests::{Backend, Response, TestApp, backend_tests, json, spawn_app};
 use reqwest::Method;
 use serde_json::Value;
@@ -744,14 +744,8 @@ async fn school(
         .submitted_evaluation(&id, token, "2026-03-15", |_| "yes", |_| "basic")
         .await;
     let draft = app.create_draft(&id, token, "2026-06-01", "interim").await;
-    let answers: Vec<Value> = question_ids()
-        .iter()
-        .map(|q| json!({"question_id": q, "answer": "yes"}))
-        .collect();
-    let levels: Vec<Value> = (1..=5)
-        .map(|s| json!({"step": s, "level": "basic"}))
-        .collect();
-    let complete = json!({"answers": answers, "levels": levels, "trajectory_id": trajectory});
+    let mut complete = complete_content(|_| "yes", |_| "basic");
+    complete["trajectory_id"] = json!(trajectory);
     let path = format!("/api/v1/evaluations/{}", draft.id());
     let draft = app
         .patch(&path, token, &draft.etag(), complete)

@@ -5,7 +5,7 @@
 //! The coach's overview and its flags are in `coach_overview.rs`.
 
 use chrono::{Days, Utc};
-use lobkader_tests::fixtures::{Member, question_ids};
+use lobkader_tests::fixtures::{Member, complete_content};
 use lobkader_tests::{Backend, Response, TestApp, backend_tests, json, spawn_app};
 use reqwest::Method;
 use serde_json::Value;
@@ -842,21 +842,8 @@ async fn submit(
     draft: Response,
     level: fn(u8) -> &'static str,
 ) -> Value {
-    let path = format!("/api/v1/evaluations/{}", draft.id());
-    let answers: Vec<Value> = question_ids()
-        .iter()
-        .map(|q| json!({"question_id": q, "answer": "yes"}))
-        .collect();
-    let levels: Vec<Value> = (1..=5u8)
-        .map(|s| json!({"step": s, "level": level(s)}))
-        .collect();
-    let body = json!({"answers": answers, "levels": levels});
-    let filled = app.patch(&path, token, &draft.etag(), body).await;
-    let etag = filled.expect(200).etag();
-    let submit = format!("{path}/submit");
-    let if_match = [("if-match", etag.as_str())];
-    let r = app.request(Method::POST, &submit, Some(token), None, &if_match);
-    r.await.expect(200).body
+    app.fill_and_submit(token, &draft, complete_content(|_| "yes", level))
+        .await
 }
 
 /// A date `days` from today (negative: in the past), as the API writes it.
