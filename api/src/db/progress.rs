@@ -4,9 +4,9 @@
 use super::entities::{evaluation_answers as answers, evaluation_levels as levels, evaluations};
 use lobkader_domain::Status;
 use lobkader_domain::progress::{AnswerCounts, Measurement};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    QueryTrait,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -41,16 +41,21 @@ pub async fn measurements(
             Condition::all().add(evaluations::Column::TrajectoryId.is_in(ids.clone()))
         }
     };
-    // An evaluation replaced by a submitted correction never counts, wherever the correction went.
-    let corrected = evaluations::Entity::find()
-        .select_only()
-        .column(evaluations::Column::SupersedesId)
-        .filter(evaluations::Column::Status.eq(Status::Submitted.id()))
-        .filter(evaluations::Column::SupersedesId.is_not_null())
-        .into_query();
+    // An evaluation replaced by a submitted correction never counts, wherever the correction
+    // went. NOT EXISTS lets each candidate use the index on `supersedes_id`.
+    let correction = Alias::new("correction");
+    let corrected = Query::select()
+        .expr(Expr::val(1))
+        .from_as(evaluations::Entity, correction.clone())
+        .and_where(
+            Expr::col((correction.clone(), evaluations::Column::SupersedesId))
+                .equals((evaluations::Entity, evaluations::Column::Id)),
+        )
+        .and_where(Expr::col((correction, evaluations::Column::Status)).eq(Status::Submitted.id()))
+        .to_owned();
     let headers = evaluations::Entity::find()
         .filter(scope)
-        .filter(evaluations::Column::Id.not_in_subquery(corrected))
+        .filter(Expr::exists(corrected).not())
         .filter(evaluations::Column::Status.eq(Status::Submitted.id()))
         .filter(evaluations::Column::InstrumentId.eq(instrument_id))
         .all(db)
