@@ -44,6 +44,8 @@ pub struct Measured {
     pub p99_ms: f64,
     /// Median database queries per request, from `X-Query-Count`.
     pub queries: Option<u32>,
+    /// Median size of a response body, in bytes.
+    pub response_bytes: Option<u32>,
     /// CPU time the service (and a PostgreSQL on this machine) spent per success, in µs.
     pub server_cpu_us: f64,
     /// Share of the machine's CPU time the load generator itself used.
@@ -56,25 +58,21 @@ pub struct Measured {
     pub note: Option<String>,
 }
 
-/// `X-Query-Count` values seen, per request name, as value → how often.
-static QUERY_COUNTS: LazyLock<Mutex<HashMap<String, BTreeMap<u32, u64>>>> =
-    LazyLock::new(Default::default);
+/// Per request name: `X-Query-Count` values and response sizes seen, as value → how often.
+type Seen = HashMap<String, (BTreeMap<u32, u64>, BTreeMap<u32, u64>)>;
+static SEEN: LazyLock<Mutex<Seen>> = LazyLock::new(Default::default);
 /// Why a run stopped early (a pool ran dry), if it did.
 static STOPPED: LazyLock<Mutex<Option<String>>> = LazyLock::new(Default::default);
 
-/// Records a response's `X-Query-Count` under `name`.
-pub fn record_query_count(name: &str, headers: &reqwest::header::HeaderMap) {
-    let Some(n) = headers
-        .get("x-query-count")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u32>().ok())
-    else {
-        return;
-    };
-    if let Ok(mut map) = QUERY_COUNTS.lock() {
-        *map.entry(name.to_owned())
-            .or_default()
-            .entry(n)
+/// Records a response's `X-Query-Count` (if any) and body size under `name`.
+pub fn record_response(name: &str, queries: Option<u32>, bytes: usize) {
+    if let Ok(mut map) = SEEN.lock() {
+        let (counts, sizes) = map.entry(name.to_owned()).or_default();
+        if let Some(n) = queries {
+            *counts.entry(n).or_default() += 1;
+        }
+        *sizes
+            .entry(u32::try_from(bytes).unwrap_or(u32::MAX))
             .or_default() += 1;
     }
 }
@@ -108,7 +106,7 @@ pub async fn measure(
     server: &Proc,
     postgres: Option<u32>,
 ) -> Result<Measured, BoxError> {
-    QUERY_COUNTS.lock().map_err(|_| "poisoned")?.clear();
+    SEEN.lock().map_err(|_| "poisoned")?.clear();
     *STOPPED.lock().map_err(|_| "poisoned")? = None;
     let work = run.work.clone();
     let transaction = Transaction::new(Arc::new(move |user| work(user))).set_name(&run.name);
@@ -134,7 +132,7 @@ pub async fn measure(
     let own_cpu = procs::own_cpu_seconds() - own_before;
     let wall = wall.elapsed().as_secs_f64();
     let seconds = held_seconds(&metrics).unwrap_or(run.seconds as f64);
-    let counts = QUERY_COUNTS.lock().map_err(|_| "poisoned")?.clone();
+    let seen = SEEN.lock().map_err(|_| "poisoned")?.clone();
     let note = STOPPED.lock().map_err(|_| "poisoned")?.clone();
 
     let mut steps = Vec::new();
@@ -164,7 +162,8 @@ pub async fn measure(
             seconds,
             p50_ms: timing.map_or(0.0, |t| ms(t, 0.50)),
             p99_ms: timing.map_or(0.0, |t| ms(t, 0.99)),
-            queries: counts.get(name).and_then(median),
+            queries: seen.get(name).and_then(|(q, _)| median(q)),
+            response_bytes: seen.get(name).and_then(|(_, b)| median(b)),
             server_cpu_us: 0.0,
             generator_cpu_share: 0.0,
             status_codes: codes,
@@ -192,6 +191,7 @@ pub async fn measure(
         headline.p50_ms = timing.map_or(0.0, |t| ms(t, 0.50));
         headline.p99_ms = timing.map_or(0.0, |t| ms(t, 0.99));
         headline.queries = None;
+        headline.response_bytes = None;
         headline.status_codes = BTreeMap::new();
         headline.steps = steps;
     }

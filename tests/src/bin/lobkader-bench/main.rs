@@ -93,9 +93,9 @@ struct RunArgs {
     /// e.g. `MALLOC_ARENA_MAX=2`.
     #[arg(long, value_parser = key_value)]
     service_env: Vec<(String, String)>,
-    /// Only the runs whose names contain one of these (comma-separated), e.g. `get evaluation`:
+    /// Only the runs whose names contain this (repeatable), e.g. `--only "get evaluation"`:
     /// for profiling one endpoint.
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long)]
     only: Vec<String>,
 }
 

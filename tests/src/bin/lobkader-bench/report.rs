@@ -230,13 +230,13 @@ pub fn markdown(r: &Results) -> String {
             b.rss_after_logins_kib as f64 / 1024.0,
             b.peak_rss_kib as f64 / 1024.0
         );
-        md.push_str("| endpoint | req/s | × bare read | p50 ms | p99 ms | errors | queries/req | server CPU µs/req | peak RSS MiB | goose CPU |\n");
-        md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        md.push_str("| endpoint | req/s | × bare read | p50 ms | p99 ms | errors | queries/req | response bytes | server CPU µs/req | peak RSS MiB | goose CPU |\n");
+        md.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for row in &b.rows {
             let x = &row.median;
             let _ = writeln!(
                 md,
-                "| {} | {} | {:.2} | {:.2} | {:.2} | {} | {} | {:.0} | {:.0} | {:.0} % |",
+                "| {} | {} | {:.2} | {:.2} | {:.2} | {} | {} | {} | {:.0} | {:.0} | {:.0} % |",
                 x.name,
                 thousands(x.rps.round() as u64),
                 row.ratio_to_bare_read,
@@ -244,6 +244,7 @@ pub fn markdown(r: &Results) -> String {
                 x.p99_ms,
                 x.errors,
                 q(x.queries),
+                q(x.response_bytes),
                 x.server_cpu_us,
                 row.peak_rss_kib as f64 / 1024.0,
                 x.generator_cpu_share * 100.0
@@ -251,18 +252,19 @@ pub fn markdown(r: &Results) -> String {
             for step in &x.steps {
                 let _ = writeln!(
                     md,
-                    "| &nbsp;&nbsp;↳ {} | {} | | {:.2} | {:.2} | {} | {} | | | |",
+                    "| &nbsp;&nbsp;↳ {} | {} | | {:.2} | {:.2} | {} | {} | {} | | | |",
                     step.name.rsplit(": ").next().unwrap_or(&step.name),
                     thousands(step.rps.round() as u64),
                     step.p50_ms,
                     step.p99_ms,
                     step.errors,
-                    q(step.queries)
+                    q(step.queries),
+                    q(step.response_bytes)
                 );
             }
         }
-        md.push_str("\n| growth check | big | small | target | req/s big / small | cost ratio | CPU ratio | queries |\n");
-        md.push_str("|---|---|---|---|---:|---:|---:|---:|\n");
+        md.push_str("\n| growth check | big | small | target | req/s big / small | cost ratio | CPU ratio | queries | response bytes |\n");
+        md.push_str("|---|---|---|---|---:|---:|---:|---:|---:|\n");
         for g in &b.growth {
             let target = if g.target {
                 format!("≤ {}×", g.limit)
@@ -271,7 +273,7 @@ pub fn markdown(r: &Results) -> String {
             };
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {:.0} / {:.0} | {:.2}× | {:.2}× | {} / {} |",
+                "| {} | {} | {} | {} | {:.0} / {:.0} | {:.2}× | {:.2}× | {} / {} | {} / {} |",
                 g.check,
                 g.big,
                 g.small,
@@ -281,7 +283,9 @@ pub fn markdown(r: &Results) -> String {
                 g.cost_ratio,
                 g.cpu_ratio,
                 q(g.big_run.queries),
-                q(g.small_run.queries)
+                q(g.small_run.queries),
+                q(g.big_run.response_bytes),
+                q(g.small_run.response_bytes)
             );
         }
         md.push('\n');

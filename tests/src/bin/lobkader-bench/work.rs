@@ -3,7 +3,7 @@
 //! answers and five levels, submit. User `n` takes target `n mod len`, so each user keeps
 //! its own token and subjects.
 
-use crate::load::{Work, record_query_count, stop_run};
+use crate::load::{Work, record_response, stop_run};
 use goose::prelude::*;
 use std::sync::Arc;
 
@@ -75,13 +75,14 @@ async fn send(
         .build();
     let response = user.request(request).await?.response?;
     let status = response.status().as_u16();
-    record_query_count(name, response.headers());
-    let etag = response
-        .headers()
-        .get("etag")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+    let header = |name: &str| {
+        let value = response.headers().get(name)?;
+        value.to_str().ok().map(str::to_owned)
+    };
+    let etag = header("etag");
+    let queries = header("x-query-count").and_then(|v| v.parse().ok());
     let body = response.bytes().await?.to_vec();
+    record_response(name, queries, body.len());
     Ok(Reply { status, etag, body })
 }
 
