@@ -36,6 +36,8 @@ pub struct Options {
 pub struct BackendReport {
     pub backend: String,
     pub title: String,
+    /// The database server and version.
+    pub database: String,
     pub dataset: dataset::Counts,
     pub generation_seconds: f64,
     pub small_dataset: dataset::Counts,
@@ -185,6 +187,7 @@ pub async fn run_backend(
     let report = BackendReport {
         backend: backend.name().into(),
         title: title.into(),
+        database: setup::version(&national_url).await,
         dataset: national.counts.clone(),
         generation_seconds: national.seconds,
         small_dataset: small.counts.clone(),

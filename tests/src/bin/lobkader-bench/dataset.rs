@@ -136,7 +136,7 @@ pub async fn generate(url: &str, spec: Spec, hash: &str) -> Result<Dataset, DbEr
     for i in 0..spec.institutions {
         institutions.push(new_institution(&format!("member{i}@bench.example")));
     }
-    let coaches: Vec<(Uuid, Coach)> = (0..spec.coaches)
+    let mut coaches: Vec<(Uuid, Coach)> = (0..spec.coaches)
         .map(|c| {
             let coach = Coach {
                 email: format!("coach{c}@bench.example"),
@@ -145,7 +145,6 @@ pub async fn generate(url: &str, spec: Spec, hash: &str) -> Result<Dataset, DbEr
             (Uuid::now_v7(), coach)
         })
         .collect();
-    let mut coaches = coaches;
     // Trajectory t belongs to institution t mod n and to coach t / per_coach.
     let total = spec.coaches * spec.trajectories_per_coach;
     for t in 0..total {
@@ -218,14 +217,14 @@ pub async fn generate(url: &str, spec: Spec, hash: &str) -> Result<Dataset, DbEr
     )
     .await?;
 
-    // Trajectories, with their coaches; the growth trajectories start long ago.
+    // Trajectories, with their coaches, each starting before the evaluations linked to it.
     let mut trajectories = Vec::new();
     for (n, inst) in everyone.iter().enumerate() {
         for (k, t) in inst.trajectories.iter().enumerate() {
             let start = if n >= spec.institutions {
                 today - Months::new(125)
             } else {
-                today - Months::new(if k == 0 { 62 } else { 26 })
+                today - Months::new(if k == 0 { 72 } else { 32 })
             };
             trajectories.push(rows::Trajectory {
                 id: *t,
@@ -318,8 +317,7 @@ pub async fn generate(url: &str, spec: Spec, hash: &str) -> Result<Dataset, DbEr
         }
     }
     bulk.flush(&tx).await?;
-    let mut counts = bulk.counts.clone();
-    counts.institutions = everyone_len(&institutions, &growth);
+    let counts = bulk.counts.clone();
     tx.commit().await?;
     analyze(&db).await?;
     db.close().await?;
@@ -331,10 +329,6 @@ pub async fn generate(url: &str, spec: Spec, hash: &str) -> Result<Dataset, DbEr
         counts,
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-fn everyone_len(institutions: &[Institution], growth: &Option<Growth>) -> u64 {
-    (institutions.len() + if growth.is_some() { 2 } else { 0 }) as u64
 }
 
 fn new_institution(email: &str) -> Institution {

@@ -207,15 +207,36 @@ pub fn markdown(r: &Results) -> String {
         s.seconds_per_growth_run,
         s.repeats
     );
+    if !s.service_env.is_empty() {
+        let _ = writeln!(
+            md,
+            "The service ran with extra environment `{}` (a diagnostic run).\n",
+            s.service_env.join(" ")
+        );
+    }
+    let sqlite_sync = match s
+        .service_env
+        .iter()
+        .find_map(|e| e.strip_prefix("LOBKADER_SQLITE_SYNCHRONOUS="))
+    {
+        Some(v) => format!(" with `LOBKADER_SQLITE_SYNCHRONOUS={v}`"),
+        None => " with the service's default `LOBKADER_SQLITE_SYNCHRONOUS=normal`".to_owned(),
+    };
     for b in &r.backends {
         let d = &b.dataset;
         let _ = writeln!(
             md,
-            "### {}\n\nDataset: {} institutions, {} accounts, {} trajectories, {} evaluations, {} answers, \
+            "### {}\n\n{}{}. Dataset: {} institutions, {} accounts, {} trajectories, {} evaluations, {} answers, \
              {} levels, {} action points — generated in {:.1} s. Ready in {:.0} ms (spawn to `/readyz` 200, \
              median of {}). Service RSS {:.1} MiB after start-up, {:.1} MiB after the logins that fetch \
              the tokens, peak {:.1} MiB.\n",
             b.title,
+            b.database,
+            if b.backend == "sqlite" {
+                &sqlite_sync
+            } else {
+                ""
+            },
             thousands(d.institutions),
             thousands(d.users),
             thousands(d.trajectories),

@@ -115,7 +115,7 @@ impl Bulk {
         db: &impl ConnectionTrait,
         rows: impl IntoIterator<Item = institutions::ActiveModel>,
     ) -> Result<(), DbErr> {
-        insert_all(db, rows.into_iter().collect()).await?;
+        self.counts.institutions += insert_all(db, rows.into_iter().collect()).await?;
         Ok(())
     }
 

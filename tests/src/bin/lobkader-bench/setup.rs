@@ -92,6 +92,36 @@ pub async fn local_postmaster(url: &str) -> Option<u32> {
     postmaster
 }
 
+/// The database server, its version and (PostgreSQL) its durability settings.
+pub async fn version(url: &str) -> String {
+    let query = async {
+        let conn = Database::connect(url).await.ok()?;
+        let backend = conn.get_database_backend();
+        let one = |sql: &str| {
+            let stmt = Statement::from_string(backend, sql);
+            let conn = &conn;
+            async move {
+                let row = conn.query_one_raw(stmt).await.ok()??;
+                row.try_get_by_index::<String>(0).ok()
+            }
+        };
+        let text = match backend {
+            sea_orm::DatabaseBackend::Sqlite => {
+                format!("SQLite {}", one("SELECT sqlite_version()").await?)
+            }
+            _ => format!(
+                "PostgreSQL {} (fsync {}, synchronous_commit {})",
+                one("SHOW server_version").await?,
+                one("SHOW fsync").await?,
+                one("SHOW synchronous_commit").await?
+            ),
+        };
+        let _ = conn.close().await;
+        Some(text)
+    };
+    query.await.unwrap_or_else(|| "unknown".into())
+}
+
 /// Logs each account in (a few at a time: every login is an Argon2id verification).
 pub async fn tokens(base: &str, emails: Vec<String>) -> Result<Vec<String>, BoxError> {
     let client = reqwest::Client::new();
