@@ -156,6 +156,41 @@ impl Content {
         questions.chain(steps).collect()
     }
 
+    /// Applies a change: each given answer and level replaces the one for its question or
+    /// step, or is added. What the change does not name stays as it was.
+    pub fn apply(&mut self, answers: &[AnswerEntry], levels: &[LevelEntry]) {
+        for a in answers {
+            match self
+                .answers
+                .iter_mut()
+                .find(|x| x.question_id == a.question_id)
+            {
+                Some(x) => *x = a.clone(),
+                None => self.answers.push(a.clone()),
+            }
+        }
+        for l in levels {
+            match self.levels.iter_mut().find(|x| x.step == l.step) {
+                Some(x) => *x = l.clone(),
+                None => self.levels.push(l.clone()),
+            }
+        }
+    }
+
+    /// How many questions got each answer.
+    pub fn answer_counts(&self) -> crate::progress::AnswerCounts {
+        let mut counts = crate::progress::AnswerCounts::default();
+        for a in &self.answers {
+            match a.answer {
+                Answer::Yes => counts.yes += 1,
+                Answer::Partly => counts.partly += 1,
+                Answer::No => counts.no += 1,
+                Answer::Unknown => counts.unknown += 1,
+            }
+        }
+        counts
+    }
+
     /// Sorts answers and levels into instrument order, so every reader sees the same order.
     pub fn sort_for(&mut self, instrument: &Instrument) {
         let position: HashMap<&str, usize> = instrument
@@ -297,6 +332,63 @@ mod tests {
 
     fn kader() -> &'static Instrument {
         catalogue().latest("kwaliteitskader-lob").unwrap()
+    }
+
+    fn answer(q: &str, a: Answer) -> AnswerEntry {
+        AnswerEntry {
+            question_id: q.into(),
+            answer: a,
+            explanation: None,
+        }
+    }
+
+    #[test]
+    fn a_change_replaces_what_it_names_and_keeps_the_rest() {
+        let mut content = Content {
+            answers: vec![answer("1.1", Answer::No), answer("1.2", Answer::Yes)],
+            levels: vec![LevelEntry {
+                step: 1,
+                level: None,
+                remarks: Some("first thoughts".into()),
+            }],
+        };
+        content.apply(
+            &[
+                answer("1.1", Answer::Partly),
+                answer("2.1", Answer::Unknown),
+            ],
+            &[
+                LevelEntry {
+                    step: 1,
+                    level: Some(Level::Basic),
+                    remarks: None,
+                },
+                LevelEntry {
+                    step: 3,
+                    level: Some(Level::Minimal),
+                    remarks: None,
+                },
+            ],
+        );
+        assert_eq!(
+            content.answers,
+            vec![
+                answer("1.1", Answer::Partly),
+                answer("1.2", Answer::Yes),
+                answer("2.1", Answer::Unknown)
+            ]
+        );
+        assert_eq!(content.level(1), Some(Level::Basic));
+        assert_eq!(
+            content.levels[0].remarks, None,
+            "the whole entry is replaced"
+        );
+        assert_eq!(content.level(3), Some(Level::Minimal));
+        let counts = content.answer_counts();
+        assert_eq!(
+            (counts.yes, counts.partly, counts.no, counts.unknown),
+            (1, 1, 0, 1)
+        );
     }
 
     fn all_answered(answer: Answer, level: Level) -> Content {

@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_initial;
 mod m20261122_000002_trajectories;
 mod m20261122_000003_login_throttles;
+mod m20261123_000004_evaluation_summaries;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_initial::Migration),
             Box::new(m20261122_000002_trajectories::Migration),
             Box::new(m20261122_000003_login_throttles::Migration),
+            Box::new(m20261123_000004_evaluation_summaries::Migration),
         ]
     }
 }

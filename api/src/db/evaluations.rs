@@ -7,8 +7,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::{AnswerEntry, Content, LevelEntry, Moment, Participant, SchoolYear, Status};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -78,6 +78,13 @@ pub struct ListFilter {
     pub trajectory_id: Option<Uuid>,
 }
 
+/// The current time as both databases store it (to the microsecond), so that an evaluation
+/// answered from memory after a write equals the one read back later.
+fn stored_now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
+}
+
 fn corrupt(what: &str, value: &str) -> DbErr {
     DbErr::Type(format!("unknown {what} `{value}` stored"))
 }
@@ -116,21 +123,22 @@ fn participants_json(participants: &[Participant]) -> Result<serde_json::Value, 
     serde_json::to_value(participants).map_err(|e| DbErr::Type(e.to_string()))
 }
 
-pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Uuid, DbErr> {
-    let now = Utc::now();
+/// Starts a draft and returns it as stored.
+pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Evaluation, DbErr> {
+    let now = stored_now();
     let id = Uuid::now_v7();
-    evaluations::ActiveModel {
+    evaluations::Entity::insert(evaluations::ActiveModel {
         id: Set(id),
         institution_id: Set(new.institution_id),
         unit_id: Set(new.unit_id),
-        instrument_id: Set(new.instrument_id),
-        instrument_version: Set(new.instrument_version),
+        instrument_id: Set(new.instrument_id.clone()),
+        instrument_version: Set(new.instrument_version.clone()),
         reference_date: Set(new.reference_date),
         school_year: Set(SchoolYear::containing(new.reference_date).start_year()),
         moment: Set(new.moment.id().to_owned()),
         status: Set(Status::Draft.id().to_owned()),
         revision: Set(1),
-        title: Set(new.title),
+        title: Set(new.title.clone()),
         participants: Set(participants_json(&new.participants)?),
         supersedes_id: Set(new.supersedes_id),
         created_by: Set(new.created_by),
@@ -139,66 +147,146 @@ pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Uui
         submitted_at: Set(None),
         submitted_by: Set(None),
         trajectory_id: Set(new.trajectory_id),
-    }
-    .insert(db)
+        answers_yes: Set(None),
+        answers_partly: Set(None),
+        answers_no: Set(None),
+        answers_unknown: Set(None),
+        step_levels: Set(None),
+    })
+    .exec_without_returning(db)
     .await?;
     upsert_content(db, id, &new.content.answers, &new.content.levels).await?;
-    Ok(id)
+    Ok(Evaluation {
+        id,
+        institution_id: new.institution_id,
+        unit_id: new.unit_id,
+        instrument_id: new.instrument_id,
+        instrument_version: new.instrument_version,
+        reference_date: new.reference_date,
+        moment: new.moment,
+        status: Status::Draft,
+        revision: 1,
+        title: new.title,
+        participants: new.participants,
+        supersedes_id: new.supersedes_id,
+        superseded_by: None,
+        created_by: new.created_by,
+        created_at: now,
+        updated_at: now,
+        submitted_at: None,
+        submitted_by: None,
+        trajectory_id: new.trajectory_id,
+        content: new.content,
+    })
+}
+
+/// How a caller may see an evaluation's institution, read in the same query as the evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sight {
+    /// The caller is a member of the institution.
+    pub member: bool,
+    /// The caller coaches a trajectory of the institution.
+    pub coach: bool,
+}
+
+/// Turns `?` placeholders into the backend's own.
+fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
+}
+
+/// The evaluation row, the correction that supersedes it, and whether `caller` is a member of
+/// its institution or coaches there: one query.
+const HEADER_SQL: &str = "SELECT e.*, \
+     (SELECT c.id FROM evaluations c WHERE c.supersedes_id = e.id) AS superseded_by, \
+     CASE WHEN EXISTS (SELECT 1 FROM memberships m \
+         WHERE m.user_id = ? AND m.institution_id = e.institution_id) THEN 1 ELSE 0 END AS sight_member, \
+     CASE WHEN EXISTS (SELECT 1 FROM trajectory_coaches tc \
+         JOIN trajectories t ON t.id = tc.trajectory_id \
+         WHERE tc.user_id = ? AND t.institution_id = e.institution_id) THEN 1 ELSE 0 END AS sight_coach \
+     FROM evaluations e WHERE e.id = ?";
+
+/// The answers and the step levels of one evaluation: one query.
+const CONTENT_SQL: &str = "SELECT 0 AS kind, a.question_id AS k, a.answer AS v, a.explanation AS note \
+     FROM evaluation_answers a WHERE a.evaluation_id = ? \
+     UNION ALL \
+     SELECT 1, CAST(l.step AS TEXT), l.level, l.remarks \
+     FROM evaluation_levels l WHERE l.evaluation_id = ?";
+
+/// The evaluation with its content and the correction that supersedes it, if any, and how
+/// `caller` may see it: two queries.
+pub async fn find_for(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    caller: Uuid,
+) -> Result<Option<(Evaluation, Sight)>, DbErr> {
+    let backend = db.get_database_backend();
+    let header = db
+        .query_all_raw(statement(
+            backend,
+            HEADER_SQL,
+            vec![caller.into(), caller.into(), id.into()],
+        ))
+        .await?;
+    let Some(row) = header.into_iter().next() else {
+        return Ok(None);
+    };
+    let model = evaluations::Model::from_query_result(&row, "")?;
+    let superseded_by: Option<Uuid> = row.try_get("", "superseded_by")?;
+    let sight = Sight {
+        member: row.try_get::<i32>("", "sight_member")? != 0,
+        coach: row.try_get::<i32>("", "sight_coach")? != 0,
+    };
+    let mut content = Content::default();
+    for r in db
+        .query_all_raw(statement(backend, CONTENT_SQL, vec![id.into(), id.into()]))
+        .await?
+    {
+        let kind: i32 = r.try_get("", "kind")?;
+        let key: String = r.try_get("", "k")?;
+        let value: Option<String> = r.try_get("", "v")?;
+        let note: Option<String> = r.try_get("", "note")?;
+        if kind == 0 {
+            let answer = value.unwrap_or_default();
+            content.answers.push(AnswerEntry {
+                answer: answer.parse().map_err(|_| corrupt("answer", &answer))?,
+                question_id: key,
+                explanation: note,
+            });
+        } else {
+            content.levels.push(LevelEntry {
+                step: key.parse().map_err(|_| corrupt("step", &key))?,
+                level: value
+                    .as_deref()
+                    .map(|v| v.parse().map_err(|_| corrupt("level", v)))
+                    .transpose()?,
+                remarks: note,
+            });
+        }
+    }
+    content.levels.sort_by_key(|l| l.step);
+    Ok(Some((header_from(model, superseded_by, content)?, sight)))
 }
 
 /// The evaluation with its content and the correction that supersedes it, if any.
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Evaluation>, DbErr> {
-    let Some(header) = evaluations::Entity::find_by_id(id)
-        .all(db)
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return Ok(None);
-    };
-    let superseded_by = evaluations::Entity::find()
-        .select_only()
-        .column(evaluations::Column::Id)
-        .filter(evaluations::Column::SupersedesId.eq(id))
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?
-        .into_iter()
-        .next();
-    let content = Content {
-        answers: answers::Entity::find()
-            .filter(answers::Column::EvaluationId.eq(id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|a| {
-                Ok(AnswerEntry {
-                    answer: a.answer.parse().map_err(|_| corrupt("answer", &a.answer))?,
-                    question_id: a.question_id,
-                    explanation: a.explanation,
-                })
-            })
-            .collect::<Result<_, DbErr>>()?,
-        levels: levels::Entity::find()
-            .filter(levels::Column::EvaluationId.eq(id))
-            .order_by_asc(levels::Column::Step)
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|l| {
-                Ok(LevelEntry {
-                    step: u8::try_from(l.step).map_err(|_| corrupt("step", &l.step.to_string()))?,
-                    level: l
-                        .level
-                        .as_deref()
-                        .map(|v| v.parse().map_err(|_| corrupt("level", v)))
-                        .transpose()?,
-                    remarks: l.remarks,
-                })
-            })
-            .collect::<Result<_, DbErr>>()?,
-    };
-    header_from(header, superseded_by, content).map(Some)
+    Ok(find_for(db, id, Uuid::nil()).await?.map(|(e, _)| e))
 }
 
 /// The evaluations of an institution, newest reference date first, without their content.
@@ -253,20 +341,25 @@ pub async fn list(
     Ok((evaluations, total))
 }
 
-/// Applies a change to a draft whose revision is still `revision`, bumping the revision.
-/// Returns false, having changed nothing, when the evaluation is no longer that draft.
+/// Applies a change to `current`, a draft, if its revision is still the one read, bumping the
+/// revision; returns the changed evaluation. Returns `None`, having changed nothing, when the
+/// evaluation is no longer that draft.
 pub async fn apply_change(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    revision: i32,
+    current: &Evaluation,
     meta: MetadataChange,
     new_answers: &[AnswerEntry],
     new_levels: &[LevelEntry],
-) -> Result<bool, DbErr> {
+) -> Result<Option<Evaluation>, DbErr> {
+    let now = stored_now();
+    let mut next = current.clone();
+    next.revision = current.revision + 1;
+    next.updated_at = now;
     let mut update = evaluations::Entity::update_many()
-        .col_expr(evaluations::Column::Revision, Expr::value(revision + 1))
-        .col_expr(evaluations::Column::UpdatedAt, Expr::value(Utc::now()));
+        .col_expr(evaluations::Column::Revision, Expr::value(next.revision))
+        .col_expr(evaluations::Column::UpdatedAt, Expr::value(now));
     if let Some(date) = meta.reference_date {
+        next.reference_date = date;
         update = update
             .col_expr(evaluations::Column::ReferenceDate, Expr::value(date))
             .col_expr(
@@ -275,15 +368,19 @@ pub async fn apply_change(
             );
     }
     if let Some(moment) = meta.moment {
+        next.moment = moment;
         update = update.col_expr(evaluations::Column::Moment, Expr::value(moment.id()));
     }
     if let Some(unit) = meta.unit_id {
+        next.unit_id = unit;
         update = update.col_expr(evaluations::Column::UnitId, Expr::value(unit));
     }
     if let Some(title) = meta.title {
+        next.title.clone_from(&title);
         update = update.col_expr(evaluations::Column::Title, Expr::value(title));
     }
     if let Some(trajectory) = meta.trajectory_id {
+        next.trajectory_id = trajectory;
         update = update.col_expr(evaluations::Column::TrajectoryId, Expr::value(trajectory));
     }
     if let Some(participants) = meta.participants {
@@ -291,18 +388,20 @@ pub async fn apply_change(
             evaluations::Column::Participants,
             Expr::value(participants_json(&participants)?),
         );
+        next.participants = participants;
     }
     let result = update
-        .filter(evaluations::Column::Id.eq(id))
-        .filter(evaluations::Column::Revision.eq(revision))
+        .filter(evaluations::Column::Id.eq(current.id))
+        .filter(evaluations::Column::Revision.eq(current.revision))
         .filter(evaluations::Column::Status.eq(Status::Draft.id()))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
-        return Ok(false);
+        return Ok(None);
     }
-    upsert_content(db, id, new_answers, new_levels).await?;
-    Ok(true)
+    upsert_content(db, current.id, new_answers, new_levels).await?;
+    next.content.apply(new_answers, new_levels);
+    Ok(Some(next))
 }
 
 async fn upsert_content(
@@ -344,29 +443,82 @@ async fn upsert_content(
     Ok(())
 }
 
-/// Marks a draft at `revision` submitted; false, changing nothing, if it is no longer that draft.
+/// Marks `current`, a draft, submitted by `by` if its revision is still the one read, and
+/// stores the summary that progress reads; returns the submitted evaluation. `None`, changing
+/// nothing, if it is no longer that draft.
 pub async fn submit(
     db: &impl ConnectionTrait,
-    id: Uuid,
-    revision: i32,
+    current: &Evaluation,
     by: Uuid,
-) -> Result<bool, DbErr> {
-    let now = Utc::now();
+) -> Result<Option<Evaluation>, DbErr> {
+    let now = stored_now();
+    let counts = current.content.answer_counts();
+    let count = |n: u32| Expr::value(i32::try_from(n).unwrap_or(i32::MAX));
     let result = evaluations::Entity::update_many()
         .col_expr(
             evaluations::Column::Status,
             Expr::value(Status::Submitted.id()),
         )
-        .col_expr(evaluations::Column::Revision, Expr::value(revision + 1))
+        .col_expr(
+            evaluations::Column::Revision,
+            Expr::value(current.revision + 1),
+        )
         .col_expr(evaluations::Column::SubmittedAt, Expr::value(now))
         .col_expr(evaluations::Column::SubmittedBy, Expr::value(by))
         .col_expr(evaluations::Column::UpdatedAt, Expr::value(now))
-        .filter(evaluations::Column::Id.eq(id))
-        .filter(evaluations::Column::Revision.eq(revision))
+        .col_expr(evaluations::Column::AnswersYes, count(counts.yes))
+        .col_expr(evaluations::Column::AnswersPartly, count(counts.partly))
+        .col_expr(evaluations::Column::AnswersNo, count(counts.no))
+        .col_expr(evaluations::Column::AnswersUnknown, count(counts.unknown))
+        .col_expr(
+            evaluations::Column::StepLevels,
+            Expr::value(step_levels_text(&current.content.levels)),
+        )
+        .filter(evaluations::Column::Id.eq(current.id))
+        .filter(evaluations::Column::Revision.eq(current.revision))
         .filter(evaluations::Column::Status.eq(Status::Draft.id()))
         .exec(db)
         .await?;
-    Ok(result.rows_affected == 1)
+    if result.rows_affected != 1 {
+        return Ok(None);
+    }
+    let mut done = current.clone();
+    done.status = Status::Submitted;
+    done.revision = current.revision + 1;
+    done.submitted_at = Some(now);
+    done.submitted_by = Some(by);
+    done.updated_at = now;
+    Ok(Some(done))
+}
+
+/// The stored form of the step levels: `step=level` pairs in step order, joined by commas.
+pub fn step_levels_text(levels: &[LevelEntry]) -> String {
+    let mut rated: Vec<(u8, lobkader_domain::Level)> = levels
+        .iter()
+        .filter_map(|l| l.level.map(|v| (l.step, v)))
+        .collect();
+    rated.sort_by_key(|(s, _)| *s);
+    rated
+        .iter()
+        .map(|(s, l)| format!("{s}={}", l.id()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Reads the stored form of the step levels back.
+pub fn parse_step_levels(text: &str) -> Result<Vec<(u8, lobkader_domain::Level)>, DbErr> {
+    text.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (step, level) = pair
+                .split_once('=')
+                .ok_or_else(|| corrupt("step level", pair))?;
+            Ok((
+                step.parse().map_err(|_| corrupt("step", step))?,
+                level.parse().map_err(|_| corrupt("level", level))?,
+            ))
+        })
+        .collect()
 }
 
 /// Deletes a draft and its content; false, deleting nothing, if it is not a draft.

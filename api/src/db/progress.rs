@@ -1,14 +1,13 @@
 //! Loading the submitted evaluations of a subject as measurements for the progress timeline:
-//! three queries whatever the number of evaluations (headers, levels, answer counts).
+//! one query whatever the number of evaluations, reading the summary each evaluation got when
+//! it was submitted (answer counts and step levels) rather than its answers.
 
-use super::entities::{evaluation_answers as answers, evaluation_levels as levels, evaluations};
+use super::entities::evaluations;
+use super::evaluations::parse_step_levels;
 use lobkader_domain::Status;
 use lobkader_domain::progress::{AnswerCounts, Measurement};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-};
-use std::collections::HashMap;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 /// Whose evaluations.
@@ -30,7 +29,6 @@ pub async fn measurements(
     db: &impl ConnectionTrait,
     subject: &Subject,
     instrument_id: &str,
-    with_answers: bool,
 ) -> Result<Vec<(Option<Uuid>, Measurement)>, DbErr> {
     let scope = match subject {
         Subject::Institution(id) => {
@@ -60,61 +58,23 @@ pub async fn measurements(
         .filter(evaluations::Column::InstrumentId.eq(instrument_id))
         .all(db)
         .await?;
-    if headers.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids: Vec<Uuid> = headers.iter().map(|h| h.id).collect();
-    let mut level_map: HashMap<Uuid, Vec<(u8, lobkader_domain::Level)>> = HashMap::new();
-    for l in levels::Entity::find()
-        .filter(levels::Column::EvaluationId.is_in(ids.clone()))
-        .all(db)
-        .await?
-    {
-        let Some(level) = l.level.as_deref() else {
-            continue;
-        };
-        let level = level.parse().map_err(|_| corrupt("level", level))?;
-        let step = u8::try_from(l.step).map_err(|_| corrupt("step", &l.step.to_string()))?;
-        level_map
-            .entry(l.evaluation_id)
-            .or_default()
-            .push((step, level));
-    }
-    let mut count_map: HashMap<Uuid, AnswerCounts> = HashMap::new();
-    if with_answers {
-        let rows: Vec<(Uuid, String, i64)> = answers::Entity::find()
-            .select_only()
-            .column(answers::Column::EvaluationId)
-            .column(answers::Column::Answer)
-            .column_as(answers::Column::QuestionId.count(), "n")
-            .filter(answers::Column::EvaluationId.is_in(ids))
-            .group_by(answers::Column::EvaluationId)
-            .group_by(answers::Column::Answer)
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (id, answer, n) in rows {
-            let counts = count_map.entry(id).or_default();
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
-            match answer.as_str() {
-                "yes" => counts.yes = n,
-                "partly" => counts.partly = n,
-                "no" => counts.no = n,
-                "unknown" => counts.unknown = n,
-                other => return Err(corrupt("answer", other)),
-            }
-        }
-    }
     headers
         .into_iter()
         .map(|h| {
-            let mut levels = level_map.remove(&h.id).unwrap_or_default();
-            levels.sort_by_key(|(s, _)| *s);
+            let summary = || corrupt("summary of submitted evaluation", &h.id.to_string());
+            let count = |n: Option<i32>| n.and_then(|n| u32::try_from(n).ok()).ok_or_else(summary);
+            let levels = parse_step_levels(h.step_levels.as_deref().ok_or_else(summary)?)?;
+            let answers = AnswerCounts {
+                yes: count(h.answers_yes)?,
+                partly: count(h.answers_partly)?,
+                no: count(h.answers_no)?,
+                unknown: count(h.answers_unknown)?,
+            };
             Ok((
                 h.trajectory_id,
                 Measurement {
                     moment: h.moment.parse().map_err(|_| corrupt("moment", &h.moment))?,
-                    answers: count_map.remove(&h.id).unwrap_or_default(),
+                    answers,
                     id: h.id,
                     reference_date: h.reference_date,
                     submitted_at: h.submitted_at,

@@ -10,7 +10,7 @@ mod report;
 use crate::auth::{Role, password};
 use crate::bootstrap;
 use crate::config::Settings;
-use crate::db::evaluations::{MetadataChange, NewEvaluation};
+use crate::db::evaluations::{Evaluation, MetadataChange, NewEvaluation};
 use crate::db::institutions::InstitutionFields;
 use crate::db::trajectories::{ComponentState, Plan, TrajectoryChange};
 use crate::db::{self, Db, action_points, evaluations, institutions, trajectories, users};
@@ -363,20 +363,20 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
         };
         match e.kind {
             EvalKind::Submitted => {
-                let id = evaluations::create(self.db, new(full, None)).await?;
-                self.submit(id, 1, author).await.map(Some)
+                let draft = evaluations::create(self.db, new(full, None)).await?;
+                self.submit(&draft, author).await.map(|e| Some(e.id))
             }
             EvalKind::Draft { steps } => {
-                let id = evaluations::create(self.db, new(Content::default(), None)).await?;
-                self.change(id, content::draft(self.kader, full, steps))
+                let draft = evaluations::create(self.db, new(Content::default(), None)).await?;
+                self.change(&draft, content::draft(self.kader, full, steps))
                     .await?;
                 self.tally.drafts += 1;
                 Ok(None)
             }
             EvalKind::Corrected { levels, reason } => {
                 let original = evaluations::create(self.db, new(full.clone(), None)).await?;
-                self.submit(original, 1, author).await?;
-                let id = evaluations::create(self.db, new(full, Some(original))).await?;
+                let original = self.submit(&original, author).await?;
+                let draft = evaluations::create(self.db, new(full, Some(original.id))).await?;
                 let fix = content::correction(
                     self.kader,
                     &e.levels,
@@ -385,29 +385,31 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
                     reason,
                     site.variation,
                 );
-                self.change(id, fix).await?;
+                let draft = self.change(&draft, fix).await?;
                 self.tally.corrections += 1;
-                self.submit(id, 2, author).await.map(Some)
+                self.submit(&draft, author).await.map(|e| Some(e.id))
             }
         }
     }
 
-    /// Edits a fresh draft (at revision 1) the way the API does.
-    async fn change(&self, id: Uuid, change: Content) -> Result<(), StartupError> {
+    /// Edits a draft the way the API does.
+    async fn change(
+        &self,
+        draft: &Evaluation,
+        change: Content,
+    ) -> Result<Evaluation, StartupError> {
         let meta = MetadataChange::default();
-        if evaluations::apply_change(self.db, id, 1, meta, &change.answers, &change.levels).await? {
-            Ok(())
-        } else {
-            Err("a demo draft could not be changed".into())
-        }
+        evaluations::apply_change(self.db, draft, meta, &change.answers, &change.levels)
+            .await?
+            .ok_or_else(|| "a demo draft could not be changed".into())
     }
 
-    async fn submit(&mut self, id: Uuid, revision: i32, by: Uuid) -> Result<Uuid, StartupError> {
-        if !evaluations::submit(self.db, id, revision, by).await? {
-            return Err("a demo evaluation could not be submitted".into());
-        }
+    async fn submit(&mut self, draft: &Evaluation, by: Uuid) -> Result<Evaluation, StartupError> {
+        let done = evaluations::submit(self.db, draft, by)
+            .await?
+            .ok_or("a demo evaluation could not be submitted")?;
         self.tally.evaluations += 1;
-        Ok(id)
+        Ok(done)
     }
 }
 

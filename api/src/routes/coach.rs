@@ -103,7 +103,6 @@ pub async fn coach_overview(
             state.db.conn(),
             &Subject::Trajectories(ids.clone()),
             "kwaliteitskader-lob",
-            false,
         )
         .await?
         {

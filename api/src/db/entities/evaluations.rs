@@ -1,6 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize, serde::Deserialize)]
 #[sea_orm(table_name = "evaluations")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
@@ -23,6 +23,13 @@ pub struct Model {
     pub submitted_at: Option<DateTimeUtc>,
     pub submitted_by: Option<Uuid>,
     pub trajectory_id: Option<Uuid>,
+    /// Set at submission: how many questions got each answer.
+    pub answers_yes: Option<i32>,
+    pub answers_partly: Option<i32>,
+    pub answers_no: Option<i32>,
+    pub answers_unknown: Option<i32>,
+    /// Set at submission: the step levels as `step=level` pairs joined by commas.
+    pub step_levels: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -38,7 +38,7 @@ pub async fn create_correction(
         return Err(already_corrected(existing));
     }
     let tx = state.db.begin_write().await?;
-    let id = evaluations::create(
+    let created = evaluations::create(
         &*tx,
         evaluations::NewEvaluation {
             institution_id: original.institution_id,
@@ -57,10 +57,8 @@ pub async fn create_correction(
     )
     .await
     .map_err(|e| ApiError::unique(e, "This evaluation already has a correction."))?;
-    let created = evaluations::find(&*tx, id)
-        .await?
-        .ok_or_else(|| ApiError::internal("created correction vanished"))?;
     tx.commit().await?;
+    let id = created.id;
     respond(
         HttpResponse::Created()
             .insert_header(("Location", format!("/api/v1/evaluations/{id}")))

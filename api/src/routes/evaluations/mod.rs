@@ -14,7 +14,7 @@ mod update;
 
 pub use dto::*;
 
-use crate::auth::AuthUser;
+use crate::auth::{Access, AuthUser, Role};
 use crate::db::evaluations::{self, Evaluation};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
@@ -35,26 +35,37 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(compare::compare_evaluations);
 }
 
-/// The evaluation, if the caller may see it; otherwise, as if it did not exist, 404.
-async fn visible(state: &AppState, caller: &AuthUser, id: Uuid) -> ApiResult<Evaluation> {
-    let evaluation = evaluations::find(state.db.conn(), id)
+/// The evaluation and how the caller sees it; if the caller may not see it, as if it did not
+/// exist, 404. The sight check is part of the query that reads the evaluation.
+async fn visible_with(
+    state: &AppState,
+    caller: &AuthUser,
+    id: Uuid,
+) -> ApiResult<(Evaluation, Access)> {
+    let (evaluation, sight) = evaluations::find_for(state.db.conn(), id, caller.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    caller
-        .access_to(&state.db, evaluation.institution_id)
-        .await?;
-    Ok(evaluation)
+    let access = if caller.is_admin() {
+        Access::Admin
+    } else if sight.member {
+        Access::Member
+    } else if caller.role == Role::Coach && sight.coach {
+        Access::Coach
+    } else {
+        return Err(ApiError::not_found());
+    };
+    Ok((evaluation, access))
+}
+
+/// The evaluation, if the caller may see it; otherwise, as if it did not exist, 404.
+async fn visible(state: &AppState, caller: &AuthUser, id: Uuid) -> ApiResult<Evaluation> {
+    Ok(visible_with(state, caller, id).await?.0)
 }
 
 /// The evaluation, if the caller may change it: visible, and the caller is of its kerngroep.
 async fn editable(state: &AppState, caller: &AuthUser, id: Uuid) -> ApiResult<Evaluation> {
-    let evaluation = evaluations::find(state.db.conn(), id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    caller
-        .access_to(&state.db, evaluation.institution_id)
-        .await?
-        .require_kerngroep()?;
+    let (evaluation, access) = visible_with(state, caller, id).await?;
+    access.require_kerngroep()?;
     Ok(evaluation)
 }
 

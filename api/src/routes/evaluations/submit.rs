@@ -1,7 +1,7 @@
 //! Submitting: a complete draft becomes an immutable record of where the school stood.
 
 use super::delete::submitted;
-use super::update::{lost_race, optional_revision};
+use super::update::{check_if_match, lost_race};
 use super::{EvaluationResponse, editable, instrument_of, respond};
 use crate::auth::AuthUser;
 use crate::db::evaluations;
@@ -38,7 +38,7 @@ pub async fn submit_evaluation(
     if current.status == Status::Submitted {
         return Err(submitted());
     }
-    let revision = optional_revision(req.headers().get(header::IF_MATCH), &current)?;
+    check_if_match(req.headers().get(header::IF_MATCH), &current)?;
     let missing = current.content.missing(instrument_of(&current)?);
     if !missing.is_empty() {
         let count = missing.len();
@@ -49,13 +49,10 @@ pub async fn submit_evaluation(
         .with_missing(missing));
     }
     let tx = state.db.begin_write().await?;
-    if !evaluations::submit(&*tx, current.id, revision, caller.id).await? {
+    let Some(done) = evaluations::submit(&*tx, &current, caller.id).await? else {
         drop(tx);
         return Err(lost_race(&state, current.id).await);
-    }
-    let done = evaluations::find(&*tx, current.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    };
     tx.commit().await?;
     respond(HttpResponse::Ok(), done)
 }

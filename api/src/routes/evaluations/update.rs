@@ -43,7 +43,7 @@ pub async fn update_evaluation(
     if current.status == Status::Submitted {
         return Err(submitted());
     }
-    let expected = required_revision(&req, &current)?;
+    require_if_match(&req, &current)?;
     let b = body.0;
     let instrument = instrument_of(&current)?;
     let answers: Vec<AnswerEntry> = b.answers.into_iter().map(Into::into).collect();
@@ -72,36 +72,32 @@ pub async fn update_evaluation(
         trajectory_id: b.trajectory_id,
     };
     let tx = state.db.begin_write().await?;
-    if !evaluations::apply_change(&*tx, current.id, expected, meta, &answers, &levels).await? {
+    let Some(updated) = evaluations::apply_change(&*tx, &current, meta, &answers, &levels).await?
+    else {
         drop(tx);
         return Err(lost_race(&state, current.id).await);
-    }
-    let updated = evaluations::find(&*tx, current.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    };
     tx.commit().await?;
     respond(HttpResponse::Ok(), updated)
 }
 
-/// The revision named by `If-Match`: 428 when the header is missing, 412 when it names
-/// another revision. `*` accepts whatever revision is current.
-pub fn required_revision(req: &HttpRequest, current: &Evaluation) -> ApiResult<i32> {
+/// Checks that `If-Match` names the current revision: 428 when the header is missing, 412 when
+/// it names another revision. `*` accepts whatever revision is current. The write that follows
+/// is guarded by the revision read, so a change made meanwhile still answers 412.
+pub fn require_if_match(req: &HttpRequest, current: &Evaluation) -> ApiResult<()> {
     let value = req.headers().get(header::IF_MATCH).ok_or_else(|| {
         ApiError::new(
             ErrorCode::PreconditionRequired,
             "Changing an evaluation needs an `If-Match` header with the `ETag` you last read.",
         )
     })?;
-    optional_revision(Some(value), current)
+    check_if_match(Some(value), current)
 }
 
-/// Like [`required_revision`], but without the header the current revision is taken.
-pub fn optional_revision(
-    value: Option<&header::HeaderValue>,
-    current: &Evaluation,
-) -> ApiResult<i32> {
+/// Like [`require_if_match`], but without the header the current revision is taken.
+pub fn check_if_match(value: Option<&header::HeaderValue>, current: &Evaluation) -> ApiResult<()> {
     let Some(value) = value else {
-        return Ok(current.revision);
+        return Ok(());
     };
     let stale = || {
         ApiError::new(
@@ -115,11 +111,7 @@ pub fn optional_revision(
         .split(',')
         .map(str::trim)
         .any(|tag| tag == "*" || tag == ours);
-    if matches {
-        Ok(current.revision)
-    } else {
-        Err(stale())
-    }
+    if matches { Ok(()) } else { Err(stale()) }
 }
 
 /// Why a guarded update changed nothing: the evaluation was submitted, deleted or changed meanwhile.

@@ -290,7 +290,7 @@ async fn answer(
     let instrument = catalogue()
         .latest(INSTRUMENT)
         .ok_or_else(|| ApiError::internal("instrument missing"))?;
-    let found = measurements(state.db.conn(), &subject, INSTRUMENT, true).await?;
+    let found = measurements(state.db.conn(), &subject, INSTRUMENT).await?;
     let p = progress(
         instrument,
         found.into_iter().map(|(_, m)| m).collect(),

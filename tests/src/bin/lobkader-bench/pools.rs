@@ -54,6 +54,11 @@ pub async fn insert_drafts(
                 submitted_at: Set(None),
                 submitted_by: Set(None),
                 trajectory_id: Set(None),
+                answers_yes: Set(None),
+                answers_partly: Set(None),
+                answers_no: Set(None),
+                answers_unknown: Set(None),
+                step_levels: Set(None),
             });
             if complete {
                 bulk.content(instrument, id, 0.8, &mut rng);

@@ -255,6 +255,8 @@ impl Bulk {
             ids.push(id);
             let at = date.and_time(NaiveTime::MIN).and_utc();
             let moment = if k == 0 { "baseline" } else { "interim" };
+            let progress = k as f64 / span;
+            let summary = self.content(instrument, id, progress, rng);
             self.evaluations.push(evaluations::ActiveModel {
                 id: Set(id),
                 institution_id: Set(institution),
@@ -275,9 +277,13 @@ impl Bulk {
                 submitted_at: Set(Some(at)),
                 submitted_by: Set(Some(member)),
                 trajectory_id: Set(*link),
+                // The summary the service stores when an evaluation is submitted.
+                answers_yes: Set(Some(summary.yes)),
+                answers_partly: Set(Some(summary.partly)),
+                answers_no: Set(Some(summary.no)),
+                answers_unknown: Set(Some(summary.unknown)),
+                step_levels: Set(Some(summary.step_levels)),
             });
-            let progress = k as f64 / span;
-            self.content(instrument, id, progress, rng);
         }
         if self.evaluations.len() >= EVALUATION_BATCH {
             self.flush(db).await?;
@@ -286,8 +292,16 @@ impl Bulk {
     }
 
     /// Twenty answers and five levels for evaluation `id`; `progress` from 0 to 1 moves
-    /// them from mostly `no` to mostly `yes`.
-    pub fn content(&mut self, instrument: &Instrument, id: Uuid, progress: f64, rng: &mut StdRng) {
+    /// them from mostly `no` to mostly `yes`. Returns their summary.
+    pub fn content(
+        &mut self,
+        instrument: &Instrument,
+        id: Uuid,
+        progress: f64,
+        rng: &mut StdRng,
+    ) -> Summary {
+        let mut summary = Summary::default();
+        let mut levels = Vec::new();
         for step in &instrument.steps {
             let mut sum = 0.0;
             for q in &step.questions {
@@ -302,6 +316,12 @@ impl Bulk {
                 } else {
                     "yes"
                 };
+                *match answer {
+                    "yes" => &mut summary.yes,
+                    "partly" => &mut summary.partly,
+                    "no" => &mut summary.no,
+                    _ => &mut summary.unknown,
+                } += 1;
                 self.answers.push(evaluation_answers::ActiveModel {
                     evaluation_id: Set(id),
                     question_id: Set(q.id.clone()),
@@ -311,6 +331,7 @@ impl Bulk {
             }
             let mean = sum / step.questions.len().max(1) as f64;
             let level = LEVELS[(mean.round().clamp(0.0, 2.0)) as usize];
+            levels.push(format!("{}={level}", step.number));
             self.levels.push(evaluation_levels::ActiveModel {
                 evaluation_id: Set(id),
                 step: Set(i16::from(step.number)),
@@ -318,6 +339,8 @@ impl Bulk {
                 remarks: Set(None),
             });
         }
+        summary.step_levels = levels.join(",");
+        summary
     }
 
     /// How many evaluations wait to be written.
@@ -337,4 +360,14 @@ impl Bulk {
         self.counts.levels += insert_all(db, std::mem::take(&mut self.levels)).await?;
         Ok(())
     }
+}
+
+/// What the service stores with a submitted evaluation: answer counts and step levels.
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub yes: i32,
+    pub partly: i32,
+    pub no: i32,
+    pub unknown: i32,
+    pub step_levels: String,
 }
