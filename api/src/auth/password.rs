@@ -1,59 +1,122 @@
 //! Argon2id password hashing. Each hash needs its memory at once, so hashes run on the
-//! blocking pool at most one per core at a time: a burst of logins queues instead of
-//! multiplying the memory the process needs.
+//! blocking pool at most one per core at a time, each in a block of memory kept for the next
+//! hash: a burst of logins queues instead of multiplying the memory the process needs, and the
+//! memory is not handed back and forth to the allocator (which would keep a copy per thread).
 
 use crate::error::{ApiError, ApiResult};
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 use tokio::sync::Semaphore;
 
 /// OWASP's Argon2id setting of 12 MiB, 3 passes, 1 lane: as strong as 19 MiB with 2 passes,
 /// with less memory per hash.
 const M_COST_KIB: u32 = 12 * 1024;
 const T_COST: u32 = 3;
+const OUTPUT_LEN: usize = 32;
 
-static HASHING: LazyLock<Semaphore> =
-    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get())));
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(slots()));
 
-fn argon2() -> ApiResult<Argon2<'static>> {
-    let params = Params::new(M_COST_KIB, T_COST, 1, None).map_err(ApiError::internal)?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
+/// The memory blocks of finished hashes, for the next ones: at most one per hashing slot.
+static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
+
+fn slots() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// Runs `work` on the blocking pool once a hashing slot is free.
-async fn bounded<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+fn params() -> ApiResult<Params> {
+    Params::new(M_COST_KIB, T_COST, 1, Some(OUTPUT_LEN)).map_err(ApiError::internal)
+}
+
+/// Runs `work` on the blocking pool once a hashing slot is free, with memory for `blocks`
+/// Argon2 blocks.
+async fn bounded<T: Send + 'static>(
+    blocks: usize,
+    work: impl FnOnce(&mut [Block]) -> T + Send + 'static,
+) -> ApiResult<T> {
     let _slot = HASHING.acquire().await.map_err(ApiError::internal)?;
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(ApiError::internal)
+    tokio::task::spawn_blocking(move || {
+        let kept = MEMORY.lock().ok().and_then(|mut m| m.pop());
+        let mut memory = kept.unwrap_or_default();
+        memory.resize(blocks, Block::new());
+        let result = work(&mut memory[..blocks]);
+        // Only memory of the usual size is kept; an old hash with other parameters is rare.
+        if memory.len() == params_blocks()
+            && let Ok(mut kept) = MEMORY.lock()
+            && kept.len() < slots()
+        {
+            kept.push(memory);
+        }
+        result
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
+fn params_blocks() -> usize {
+    params().map_or(0, |p| p.block_count())
 }
 
 /// Hashes a password to a PHC string (`$argon2id$v=19$…`).
 pub async fn hash(password: SecretString) -> ApiResult<String> {
-    let hasher = argon2()?;
-    bounded(move || {
-        hasher
-            .hash_password(password.expose_secret().as_bytes())
-            .map(|h| h.to_string())
-            .map_err(ApiError::internal)
+    let params = params()?;
+    let salt = argon2::password_hash::try_generate_salt().map_err(ApiError::internal)?;
+    bounded(params.block_count(), move |memory| {
+        let mut out = [0u8; OUTPUT_LEN];
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone())
+            .hash_password_into_with_memory(
+                password.expose_secret().as_bytes(),
+                &salt,
+                &mut out,
+                memory,
+            )
+            .map_err(ApiError::internal)?;
+        let phc = PasswordHash {
+            algorithm: Algorithm::Argon2id.ident(),
+            version: Some(Version::V0x13.into()),
+            params: ParamsString::try_from(&params).map_err(ApiError::internal)?,
+            salt: Some(Salt::new(&salt).map_err(ApiError::internal)?),
+            hash: Some(Output::new(&out).map_err(ApiError::internal)?),
+        };
+        Ok(phc.to_string())
     })
     .await?
 }
 
 /// Whether `password` matches the stored hash (with the parameters stored in it). A malformed
-/// stored hash never matches.
+/// stored hash, or one of another algorithm, never matches.
 pub async fn verify(password: SecretString, stored: String) -> ApiResult<bool> {
-    let verifier = argon2()?;
-    bounded(move || {
-        let Ok(parsed) = PasswordHash::new(&stored) else {
-            return false;
-        };
-        verifier
-            .verify_password(password.expose_secret().as_bytes(), &parsed)
+    let Ok(parsed) = PasswordHash::new(&stored) else {
+        return Ok(false);
+    };
+    let (Ok(algorithm), Ok(params), Some(salt), Some(expected)) = (
+        Algorithm::try_from(parsed.algorithm.as_str()),
+        Params::try_from(&parsed),
+        parsed.salt,
+        parsed.hash,
+    ) else {
+        return Ok(false);
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return Ok(false),
+    };
+    if algorithm != Algorithm::Argon2id {
+        return Ok(false);
+    }
+    bounded(params.block_count(), move |memory| {
+        let mut out = vec![0u8; expected.len()];
+        Argon2::new(algorithm, version, params)
+            .hash_password_into_with_memory(
+                password.expose_secret().as_bytes(),
+                &salt,
+                &mut out,
+                memory,
+            )
             .is_ok()
+            && Output::new(&out).is_ok_and(|computed| computed == expected)
     })
     .await
 }
@@ -67,6 +130,41 @@ pub fn dummy_hash() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn hashes_are_standard_phc_strings_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+        let standard = Argon2::new(Algorithm::Argon2id, Version::V0x13, params().unwrap());
+        // A hash made by the crate's own hasher (as stored by earlier versions) verifies here…
+        let theirs = standard
+            .hash_password(b"een-lang-wachtwoord")
+            .unwrap()
+            .to_string();
+        assert!(
+            verify(SecretString::from("een-lang-wachtwoord"), theirs)
+                .await
+                .unwrap()
+        );
+        // …and a hash made here verifies with the crate's own verifier.
+        let ours = hash(SecretString::from("een-lang-wachtwoord"))
+            .await
+            .unwrap();
+        assert!(
+            standard
+                .verify_password(b"een-lang-wachtwoord", &PasswordHash::new(&ours).unwrap())
+                .is_ok()
+        );
+        // Argon2i hashes are not accepted, even with the right password.
+        let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x13, params().unwrap())
+            .hash_password(b"een-lang-wachtwoord")
+            .unwrap()
+            .to_string();
+        assert!(
+            !verify(SecretString::from("een-lang-wachtwoord"), argon2i)
+                .await
+                .unwrap()
+        );
+    }
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_only() {
