@@ -1,4 +1,5 @@
-//! The `lobkader` command line: `serve` (the default), `migrate`, `user add`, and `demo`.
+//! The `lobkader` command line: `serve` (the default), `migrate`, `user add`, `demo`, and
+//! `export` / `import`.
 
 use crate::auth::{Role, password};
 use crate::config::Settings;
@@ -7,6 +8,7 @@ use crate::startup::{Application, StartupError};
 use clap::{Parser, Subcommand};
 use lobkader_domain::institution::Email;
 use secrecy::SecretString;
+use std::path::PathBuf;
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +40,19 @@ pub enum Command {
         /// The password of every demo account (at least 12 characters); generated when unset.
         #[arg(long, env = "LOBKADER_DEMO_PASSWORD", hide_env_values = true)]
         password: Option<SecretString>,
+    },
+    /// Write the whole database as a dump: a versioned JSON Lines file that `import` loads into
+    /// an empty SQLite or PostgreSQL database (see the README, "Backup and restore").
+    Export {
+        /// A file (written whole or not at all), or `-` for standard output.
+        #[arg(long, short, default_value = "-")]
+        output: PathBuf,
+    },
+    /// Load a dump made by `export` into an empty database; all of it, or nothing.
+    Import {
+        /// The dump file, or `-` for standard input.
+        #[arg(long, short)]
+        input: PathBuf,
     },
 }
 
@@ -71,6 +86,12 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             println!("lobkader: migrations applied");
         }
         Command::Demo { password } => crate::demo::run(&cli.settings, password).await?,
+        Command::Export { output } => {
+            crate::dump::export(&cli.settings.database_url, &output).await?;
+        }
+        Command::Import { input } => {
+            crate::dump::import(&cli.settings.database_url, &input).await?;
+        }
         Command::User {
             command:
                 UserCommand::Add {
