@@ -34,6 +34,7 @@ pub enum ErrorCode {
     TooManyRequests,
     InternalError,
     ServiceUnavailable,
+    DatabaseUnavailable,
 }
 
 impl ErrorCode {
@@ -55,7 +56,7 @@ impl ErrorCode {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
-            ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ServiceUnavailable | DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -81,6 +82,7 @@ impl ErrorCode {
             TooManyRequests => "too_many_requests",
             InternalError => "internal_error",
             ServiceUnavailable => "service_unavailable",
+            DatabaseUnavailable => "database_unavailable",
         }
     }
 
@@ -270,6 +272,18 @@ impl ApiError {
         }
     }
 
+    /// The database cannot answer now (unreachable, restarting, out of space, busy): 503 with
+    /// `Retry-After`, the cause logged and never shown.
+    pub fn database_unavailable(cause: impl fmt::Display) -> Self {
+        let mut e = Self::new(
+            ErrorCode::DatabaseUnavailable,
+            "The database is unavailable at the moment; try again shortly.",
+        )
+        .with_retry_after(DATABASE_RETRY_AFTER_SECONDS);
+        e.more().cause = Some(cause.to_string());
+        e
+    }
+
     pub fn internal(cause: impl fmt::Display) -> Self {
         let mut e = Self::new(ErrorCode::InternalError, "An internal error occurred.");
         e.more().cause = Some(cause.to_string());
@@ -350,8 +364,71 @@ impl From<DbErr> for ApiError {
         if crate::db::is_unique_violation(&err) {
             return ApiError::conflict("A resource with these unique values already exists.");
         }
+        if is_unavailable(&err) {
+            return ApiError::database_unavailable(err);
+        }
         ApiError::internal(err)
     }
+}
+
+/// How long a client is asked to wait after `database_unavailable`: long enough for a
+/// database restart or a busy writer, short enough not to stall a person at a form.
+const DATABASE_RETRY_AFTER_SECONDS: u64 = 2;
+
+/// Whether a database error says the database cannot answer *now* rather than that the
+/// request or the code is wrong: no connection to be had, a connection lost, the server
+/// shutting down, out of disk or memory, or a lock that did not come free in time. A
+/// transaction that fails rolls back whole; only a connection lost during the commit itself
+/// leaves open whether the change was made, which `If-Match` on the retry settles.
+fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    match err {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => sqlx_unavailable(e),
+        _ => false,
+    }
+}
+
+fn sqlx_unavailable(err: &sea_orm::sqlx::Error) -> bool {
+    use sea_orm::sqlx::Error;
+    use sea_orm::sqlx::postgres::PgDatabaseError;
+    use sea_orm::sqlx::sqlite::SqliteError;
+    match err {
+        Error::Io(_)
+        | Error::Tls(_)
+        | Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::WorkerCrashed => true,
+        Error::Database(e) => {
+            let code = e.code().unwrap_or_default();
+            if e.try_downcast_ref::<PgDatabaseError>().is_some() {
+                postgres_unavailable(&code)
+            } else if e.try_downcast_ref::<SqliteError>().is_some() {
+                code.parse().is_ok_and(sqlite_unavailable)
+            } else {
+                false
+            }
+        }
+        _ => false,
+    }
+}
+
+/// SQLSTATE classes 08 (connection exception) and 53 (insufficient resources: `53100`
+/// disk_full, out of memory, too many connections); `57P01`–`57P03` (the server is shutting
+/// down, crashed, or is not yet accepting connections); `58030` (an I/O error on the server).
+fn postgres_unavailable(sqlstate: &str) -> bool {
+    sqlstate.starts_with("08")
+        || sqlstate.starts_with("53")
+        || matches!(sqlstate, "57P01" | "57P02" | "57P03" | "58030")
+}
+
+/// The primary result codes `SQLITE_BUSY` (5, "database is locked"), `SQLITE_LOCKED` (6),
+/// `SQLITE_IOERR` (10), `SQLITE_FULL` (13, "database or disk is full") and
+/// `SQLITE_CANTOPEN` (14); sqlx reports extended codes, whose low byte is the primary code.
+fn sqlite_unavailable(extended_code: i32) -> bool {
+    matches!(extended_code & 0xff, 5 | 6 | 10 | 13 | 14)
 }
 
 impl From<validator::ValidationErrors> for ApiError {
@@ -413,5 +490,45 @@ fn describe_validation(e: &validator::ValidationError) -> String {
             _ => "is out of range".to_owned(),
         },
         code => format!("is not acceptable ({code})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_errors_that_pass_answer_503_with_retry_after_and_others_500() {
+        let timeout = ApiError::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout));
+        assert_eq!(timeout.code, ErrorCode::DatabaseUnavailable);
+        let response = timeout.error_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            response.headers().get(header::RETRY_AFTER),
+            Some(&HeaderValue::from_static("2"))
+        );
+        let lost = sea_orm::sqlx::Error::Io(std::io::ErrorKind::ConnectionReset.into());
+        let lost = DbErr::Query(sea_orm::RuntimeErr::SqlxError(lost.into()));
+        assert_eq!(ApiError::from(lost).code, ErrorCode::DatabaseUnavailable);
+        let bug = DbErr::Type("unknown status stored".into());
+        assert_eq!(ApiError::from(bug).code, ErrorCode::InternalError);
+    }
+
+    #[test]
+    fn lost_connections_shutdowns_and_full_disks_are_unavailable_syntax_errors_are_not() {
+        for code in ["08006", "08001", "53100", "53300", "57P01", "57P03"] {
+            assert!(postgres_unavailable(code), "{code}");
+        }
+        for code in ["42601", "23505", "40001", "57014"] {
+            assert!(!postgres_unavailable(code), "{code}");
+        }
+        // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_FULL, SQLITE_IOERR_WRITE, SQLITE_CANTOPEN
+        for code in [5, 517, 13, 778, 14] {
+            assert!(sqlite_unavailable(code), "{code}");
+        }
+        // SQLITE_ERROR, SQLITE_CONSTRAINT_UNIQUE, SQLITE_CORRUPT
+        for code in [1, 2067, 11] {
+            assert!(!sqlite_unavailable(code), "{code}");
+        }
     }
 }

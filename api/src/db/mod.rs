@@ -71,7 +71,10 @@ impl Db {
         options
             .max_connections(max_connections)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
+            // A request waits at most this long for a connection; when the database is down
+            // it answers 503 after this rather than hanging, and the pool keeps trying to
+            // reconnect on later requests, so service resumes when the database returns.
+            .acquire_timeout(Duration::from_secs(3))
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(move |o| tune_sqlite(o, sync));
         let mut conn = Database::connect(options).await?;
