@@ -2,6 +2,7 @@
 //! on an SQLite file with no other setup.
 
 use crate::db::SqliteSync;
+use crate::middleware::client_addr::{ForwardedHeader, IpNet};
 use clap::Args;
 use secrecy::SecretString;
 
@@ -48,4 +49,23 @@ pub struct Settings {
     /// The password of the first admin; when unset, one is generated and printed once.
     #[arg(long, env = "LOBKADER_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<SecretString>,
+    /// Sends `Strict-Transport-Security` on every response. Turn it on when clients reach the
+    /// service only over HTTPS (usually through a TLS-terminating proxy).
+    #[arg(long, env = "LOBKADER_HSTS", default_value_t = false)]
+    pub hsts: bool,
+    /// Serves `/metrics` without a token, for a Prometheus scraper on a private network. By
+    /// default it needs an admin's bearer token.
+    #[arg(long, env = "LOBKADER_METRICS_PUBLIC", default_value_t = false)]
+    pub metrics_public: bool,
+    /// The reverse proxies (addresses or CIDR networks, comma-separated) whose forwarding
+    /// header names the client. Without them the connection's peer is the client.
+    #[arg(long, env = "LOBKADER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpNet>,
+    /// The header in which the trusted proxies name the client.
+    #[arg(long, env = "LOBKADER_FORWARDED_HEADER", value_enum, default_value_t = ForwardedHeader::XForwardedFor)]
+    pub forwarded_header: ForwardedHeader,
+    /// Failed logins allowed from one client address (an IPv6 /64) per quarter of an hour
+    /// before its logins answer 429 for a while; 0 turns the limit off.
+    #[arg(long, env = "LOBKADER_LOGIN_ADDRESS_LIMIT", default_value_t = 20)]
+    pub login_address_limit: u32,
 }

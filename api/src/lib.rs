@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dump;
 pub mod error;
 pub mod extract;
+pub mod middleware;
 pub mod openapi;
 pub mod routes;
 pub mod schema;

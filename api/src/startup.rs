@@ -7,6 +7,9 @@ use crate::config::Settings;
 use crate::db::Db;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{self, BODY_LIMIT};
+use crate::middleware::client_addr::TrustedProxies;
+use crate::middleware::metrics::{self, Metrics};
+use crate::middleware::security_headers::SecurityHeaders;
 use crate::openapi::ApiDoc;
 use crate::{bootstrap, routes};
 use actix_web::dev::Server;
@@ -56,6 +59,17 @@ impl Application {
         let doc = Arc::new(document());
         let allowed = Arc::new(AllowedMethods::from(&*doc));
         let expose_query_count = settings.expose_query_count;
+        let metrics = web::Data::new(Metrics::new(settings.metrics_public));
+        let proxies = web::Data::new(TrustedProxies {
+            networks: settings.trusted_proxies.clone(),
+            header: settings.forwarded_header,
+        });
+        let login_limits = web::Data::new(routes::auth::LoginLimits {
+            per_address: settings.login_address_limit,
+        });
+        let security_headers = SecurityHeaders {
+            hsts: settings.hsts,
+        };
         let mut server = HttpServer::new(move || {
             let (app, _) = App::new()
                 .into_utoipa_app()
@@ -68,9 +82,13 @@ impl Application {
                 )
                 .service(routes::health::healthz)
                 .service(routes::health::readyz)
+                .service(routes::metrics::metrics)
                 .split_for_parts();
             let allowed = allowed.clone();
             app.app_data(state.clone())
+                .app_data(metrics.clone())
+                .app_data(proxies.clone())
+                .app_data(login_limits.clone())
                 .app_data(web::Data::from(doc.clone()))
                 .app_data(web::PayloadConfig::new(BODY_LIMIT))
                 .app_data(web::PathConfig::default().error_handler(extract::path_error))
@@ -86,7 +104,11 @@ impl Application {
                     actix_web::middleware::from_fn(count_queries),
                 ))
                 .wrap(actix_web::middleware::from_fn(head_as_get))
-                .wrap(TracingLogger::default())
+                .wrap(actix_web::middleware::from_fn(metrics::record))
+                .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
+                .wrap(actix_web::middleware::from_fn(move |req, next| {
+                    security_headers.apply(req, next)
+                }))
         })
         .listen(listener)?
         .shutdown_timeout(20);
@@ -125,6 +147,7 @@ pub fn document() -> Doc {
         .service(utoipa_actix_web::scope("/api/v1").configure(routes::configure))
         .service(routes::health::healthz)
         .service(routes::health::readyz)
+        .service(routes::metrics::metrics)
         .split_for_parts();
     let mut doc = doc;
     crate::openapi::finish(&mut doc);

@@ -167,6 +167,11 @@ pub fn test_settings(database_url: &str) -> Settings {
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(SecretString::from(ADMIN_PASSWORD)),
         expose_query_count: true,
+        hsts: false,
+        metrics_public: false,
+        trusted_proxies: Vec::new(),
+        forwarded_header: Default::default(),
+        login_address_limit: 20,
     }
 }
 

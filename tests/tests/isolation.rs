@@ -124,6 +124,8 @@ fn cases() -> Vec<Case> {
         case("DELETE /api/v1/action-points/{id}", Hidden, Member(204), |a| at(&[&a.action_point])),
         // The calling coach's own overview: B, a member, has none.
         case("GET /api/v1/coach/overview", Forbidden, Coach(200), |_| at(&[])),
+        // Operations: the service's metrics are for admins (unless configured public).
+        case("GET /metrics", Forbidden, Admin(200), |_| at(&[])),
     ]
 }
 

@@ -1,12 +1,20 @@
 //! Logging in: failures are throttled by the address tried, so that the answers never tell
-//! whether an address has an account; bad tokens get an RFC 6750 challenge.
+//! whether an address has an account, and by the client's network address, read from the
+//! forwarding header of trusted proxies only; bad tokens get an RFC 6750 challenge.
 
-use lobkader_tests::{Backend, Response, TestApp, backend_tests, json, spawn_app};
+use lobkader_tests::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, Backend, Response, TestApp, backend_tests, json, spawn_app,
+    spawn_app_with,
+};
 
 backend_tests!(
     known_and_unknown_addresses_are_answered_and_throttled_alike,
     a_successful_login_clears_the_failures_before_the_lock,
     a_presented_but_invalid_token_is_challenged_as_invalid_token,
+    twenty_failures_from_one_client_address_stop_its_logins_and_no_other,
+    a_forwarded_address_counts_only_from_a_trusted_proxy,
+    failures_sent_at_once_get_no_more_answers_than_the_address_limit,
+    successful_logins_never_fill_an_address_limit,
 );
 
 async fn attempt(app: &TestApp, email: &str, password: &str) -> Response {
@@ -86,4 +94,139 @@ async fn a_presented_but_invalid_token_is_challenged_as_invalid_token(backend: B
         invalid.header("www-authenticate"),
         Some("Bearer realm=\"lobkader\", error=\"invalid_token\"")
     );
+}
+
+/// A login attempt forwarded by a proxy with `X-Forwarded-For: forwarded`.
+async fn attempt_via(app: &TestApp, forwarded: &str, email: &str, password: &str) -> Response {
+    app.request(
+        reqwest::Method::POST,
+        "/api/v1/auth/token",
+        None,
+        Some(json!({"email": email, "password": password})),
+        &[("x-forwarded-for", forwarded)],
+    )
+    .await
+}
+
+/// A service behind a proxy on the loopback address, where the tests connect from.
+async fn behind_proxy(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |s| {
+        s.trusted_proxies = vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()]
+    })
+    .await
+}
+
+#[track_caller]
+fn assert_address_refusal(r: &Response) {
+    assert_eq!(r.status, 429, "{}", r.text);
+    assert_eq!(r.body["code"], "too_many_requests");
+    assert_eq!(
+        r.body["detail"],
+        "Too many failed logins from your network address; try again later."
+    );
+    let retry: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!(
+        (1..=45).contains(&retry),
+        "Retry-After {retry}: one failure drains in 45 s"
+    );
+}
+
+async fn twenty_failures_from_one_client_address_stop_its_logins_and_no_other(backend: Backend) {
+    let app = behind_proxy(backend).await;
+    // Twenty addresses tried once each: no account is locked, the client address is.
+    for i in 0..20 {
+        let email = format!("gok{i}@baken.test");
+        attempt_via(&app, "203.0.113.5", &email, "guess")
+            .await
+            .expect(401);
+    }
+    // Every login from that address is refused now, the right password too, and known and
+    // unknown accounts alike.
+    let right = attempt_via(&app, "203.0.113.5", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_address_refusal(&right);
+    let unknown = attempt_via(&app, "203.0.113.5", "niemand@baken.test", "guess").await;
+    assert_address_refusal(&unknown);
+    // Another client behind the same proxy logs in as usual.
+    attempt_via(&app, "203.0.113.6", ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect(200);
+    // So does a neighbour in another IPv6 /64, while the /64 of a refused address is refused.
+    for i in 0..20 {
+        let email = format!("v6-{i}@baken.test");
+        let from = format!("2001:db8:1:2::{i:x}");
+        attempt_via(&app, &from, &email, "guess").await.expect(401);
+    }
+    let same_network = attempt_via(&app, "2001:db8:1:2:ffff::1", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_address_refusal(&same_network);
+    attempt_via(&app, "2001:db8:1:3::1", ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await
+        .expect(200);
+}
+
+async fn a_forwarded_address_counts_only_from_a_trusted_proxy(backend: Backend) {
+    // No trusted proxy: the header is the client's own word and is ignored, so changing it
+    // gives no fresh counter.
+    let direct = spawn_app(backend.clone()).await;
+    for i in 0..20 {
+        let email = format!("gok{i}@baken.test");
+        attempt_via(&direct, &format!("198.51.100.{i}"), &email, "guess")
+            .await
+            .expect(401);
+    }
+    let r = attempt_via(&direct, "198.51.100.200", ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    assert_address_refusal(&r);
+
+    // Behind a trusted proxy, the client can still prepend what it likes: only the address the
+    // proxy appended counts.
+    let proxied = behind_proxy(backend).await;
+    for i in 0..20 {
+        let email = format!("gok{i}@baken.test");
+        let forged = format!("198.51.100.{i}, 203.0.113.5");
+        attempt_via(&proxied, &forged, &email, "guess")
+            .await
+            .expect(401);
+    }
+    let r = attempt_via(
+        &proxied,
+        "198.51.100.99, 203.0.113.5",
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+    )
+    .await;
+    assert_address_refusal(&r);
+    attempt_via(
+        &proxied,
+        "203.0.113.5, 203.0.113.7",
+        ADMIN_EMAIL,
+        ADMIN_PASSWORD,
+    )
+    .await
+    .expect(200);
+}
+
+async fn failures_sent_at_once_get_no_more_answers_than_the_address_limit(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.login_address_limit = 4).await;
+    let attempts = (0..12).map(|i| {
+        let app = &app;
+        async move {
+            attempt(app, &format!("gok{i}@baken.test"), "guess")
+                .await
+                .status
+        }
+    });
+    let mut statuses = futures_util::future::join_all(attempts).await;
+    statuses.sort_unstable();
+    let wrong = statuses.iter().filter(|s| **s == 401).count();
+    assert_eq!(wrong, 4, "{statuses:?}");
+    assert!(statuses[4..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+async fn successful_logins_never_fill_an_address_limit(backend: Backend) {
+    let app = spawn_app_with(backend, |s| s.login_address_limit = 2).await;
+    attempt(&app, "gok@baken.test", "guess").await.expect(401);
+    for _ in 0..5 {
+        attempt(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await.expect(200);
+    }
+    attempt(&app, "gok@baken.test", "guess").await.expect(401);
+    assert_eq!(attempt(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await.status, 429);
 }

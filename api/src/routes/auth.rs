@@ -1,24 +1,24 @@
 //! Logging in for a bearer token, and who the caller is.
 
+mod limits;
+
+pub use limits::{Attempt, LoginLimits};
+
 use crate::auth::{AuthUser, password};
-use crate::db::{throttles, users};
+use crate::db::users;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::ValidJson;
+use crate::middleware::client_addr::ClientAddr;
 use crate::routes::members::MembershipResponse;
 use crate::routes::users::UserResponse;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use lobkader_domain::institution::Email;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
-
-/// Failed logins allowed before the account is locked for a while.
-const FREE_ATTEMPTS: i32 = 5;
-/// The longest lock after repeated failures.
-const MAX_LOCK_SECONDS: i64 = 15 * 60;
 
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -48,17 +48,11 @@ pub struct MeResponse {
     pub memberships: Vec<MembershipResponse>,
 }
 
-/// The lock after `failures` consecutive failed logins: none for the first few, then doubling
-/// from 30 seconds up to a quarter of an hour.
-fn lock_seconds(failures: i32) -> Option<i64> {
-    let over = failures - FREE_ATTEMPTS;
-    (over >= 0).then(|| (30i64 << over.min(10)).min(MAX_LOCK_SECONDS))
-}
-
 /// Log in: exchange e-mail and password for a short-lived bearer token.
 ///
-/// Repeated failures lock the account for a growing while; during a lock every attempt,
-/// right or wrong, answers 429 with `Retry-After`.
+/// Repeated failures for one e-mail address lock it for a growing while, and too many
+/// failures from one client address (20 per quarter of an hour by default) stop logins from
+/// it for a while; meanwhile every attempt, right or wrong, answers 429 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
@@ -72,28 +66,14 @@ fn lock_seconds(failures: i32) -> Option<i64> {
 #[post("/auth/token")]
 pub async fn create_token(
     state: web::Data<AppState>,
+    limits: web::Data<LoginLimits>,
+    client: ClientAddr,
     body: ValidJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let invalid = || {
-        ApiError::new(
-            ErrorCode::InvalidCredentials,
-            "The e-mail address or password is wrong.",
-        )
-    };
-    // Throttled by the address tried, known or not, so that answers never tell which
-    // addresses have an account.
-    let key = format!("email:{}", body.email.trim().to_lowercase());
-    let now = Utc::now();
-    let (failures, locked_until) = throttles::get(state.db.conn(), &key).await?;
-    if let Some(until) = locked_until.filter(|u| *u > now) {
-        let seconds = u64::try_from((until - now).num_seconds().max(1)).unwrap_or(1);
-        return Err(ApiError::new(
-            ErrorCode::TooManyRequests,
-            "Too many failed logins for this address; try again later.",
-        )
-        .with_retry_after(seconds));
-    }
+    let attempt = limits::Attempt::new(**limits, &body.email, client);
+    // A refused attempt costs no hash.
+    attempt.check(state.db.conn(), Utc::now()).await?;
     let known = match Email::parse(&body.email) {
         Ok(email) => users::credentials(state.db.conn(), &email).await?,
         Err(_) => None,
@@ -106,13 +86,18 @@ pub async fn create_token(
     };
     let matches = password::verify(supplied, stored).await?;
     let Some(user) = user.filter(|_| matches) else {
-        let failures = failures + 1;
-        let until = lock_seconds(failures).map(|s| now + Duration::seconds(s));
-        throttles::set(state.db.conn(), &key, failures, until).await?;
-        return Err(invalid());
+        let tx = state.db.begin_write().await?;
+        attempt.record_failure(&*tx, Utc::now()).await?;
+        tx.commit().await?;
+        return Err(ApiError::new(
+            ErrorCode::InvalidCredentials,
+            "The e-mail address or password is wrong.",
+        ));
     };
-    if failures > 0 {
-        throttles::clear(state.db.conn(), &key).await?;
+    // Checked again: failures sent alongside this attempt may have reached a limit while it
+    // was hashed, and then its answer must not tell that the password was right.
+    if attempt.check(state.db.conn(), Utc::now()).await? > 0 {
+        attempt.succeeded(state.db.conn()).await?;
     }
     let token = state
         .tokens
@@ -140,19 +125,4 @@ pub async fn get_me(
         user: account.into(),
         memberships: memberships.into_iter().map(Into::into).collect(),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_lock_grows_from_thirty_seconds_to_a_quarter_hour() {
-        assert_eq!(lock_seconds(4), None);
-        assert_eq!(lock_seconds(5), Some(30));
-        assert_eq!(lock_seconds(6), Some(60));
-        assert_eq!(lock_seconds(9), Some(480));
-        assert_eq!(lock_seconds(10), Some(900));
-        assert_eq!(lock_seconds(50), Some(900));
-    }
 }

@@ -9,6 +9,7 @@ pub mod health;
 pub mod institutions;
 pub mod instruments;
 pub mod members;
+pub mod metrics;
 pub mod progress;
 pub mod trajectories;
 pub mod units;
