@@ -1,8 +1,10 @@
 //! What a first start on an empty database needs: an admin account and a signing key.
+//! Every start reads the signing keys.
 
-use crate::auth::{Role, password};
+use crate::auth::token::TokenKeys;
+use crate::auth::{Role, keys, password};
 use crate::config::Settings;
-use crate::db::{Db, secrets, users};
+use crate::db::{Db, users};
 use crate::startup::StartupError;
 use lobkader_domain::institution::Email;
 use rand::Rng;
@@ -38,7 +40,15 @@ pub async fn first_admin(db: &Db, settings: &Settings) -> Result<(), StartupErro
     if users::count(&*tx).await? > 0 {
         return Ok(());
     }
-    users::create(&*tx, &email, "Administrator", hash, Role::Admin).await?;
+    let admin = users::create(&*tx, &email, "Administrator", hash, Role::Admin).await?;
+    crate::db::audit::record(
+        &*tx,
+        crate::db::audit::Actor::System,
+        crate::db::audit::Change::new("user.created", "user", admin.id).details(
+            serde_json::json!({"email": admin.email, "role": "admin", "by": "first start"}),
+        ),
+    )
+    .await?;
     tx.commit().await?;
     if generated {
         println!(
@@ -52,15 +62,12 @@ pub async fn first_admin(db: &Db, settings: &Settings) -> Result<(), StartupErro
     Ok(())
 }
 
-/// The token-signing key: the configured one, or the one generated on the first start.
-pub async fn signing_key(db: &Db, settings: &Settings) -> Result<Vec<u8>, StartupError> {
-    if let Some(secret) = &settings.jwt_secret {
-        let bytes = secret.expose_secret().as_bytes();
-        if bytes.len() < 32 {
-            return Err("LOBKADER_JWT_SECRET must be at least 32 bytes".into());
-        }
-        return Ok(bytes.to_vec());
+/// The token-signing keys: the configured ones, or the stored ones (a key is generated and
+/// stored on the first start).
+pub async fn signing_keys(db: &Db, settings: &Settings) -> Result<TokenKeys, StartupError> {
+    if let Some(keys) = keys::configured(settings)? {
+        return Ok(keys);
     }
-    let key = secrets::get_or_create(db.conn(), "jwt_signing_key", || random_text(64)).await?;
-    Ok(key.into_bytes())
+    let (current, previous) = keys::stored(db.conn()).await?;
+    Ok(TokenKeys::with_previous(&current, &previous, settings.token_ttl_seconds).stored())
 }

@@ -1,5 +1,5 @@
-//! The `lobkader` command line: `serve` (the default), `migrate`, `user add`, `demo`, and
-//! `export` / `import`.
+//! The `lobkader` command line: `serve` (the default), `migrate`, `user add`, `demo`,
+//! `export` / `import`, and `keys rotate` / `prune` / `list`.
 
 use crate::auth::{Role, password};
 use crate::config::Settings;
@@ -54,6 +54,22 @@ pub enum Command {
         #[arg(long, short)]
         input: PathBuf,
     },
+    /// Manage the token-signing keys kept in the database (see the README, "Key rotation").
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Generate a new signing key; the current one keeps verifying the tokens it signed until
+    /// they expire. Previous keys no token can need any more are dropped.
+    Rotate,
+    /// Drop the previous keys retired longer ago than the token lifetime (and five minutes).
+    Prune,
+    /// Show the ids of the current and previous keys.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -92,6 +108,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Import { input } => {
             crate::dump::import(&cli.settings.database_url, &input).await?;
         }
+        Command::Keys { command } => keys(&cli.settings, command).await?,
         Command::User {
             command:
                 UserCommand::Add {
@@ -108,7 +125,17 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let db = Db::connect(&cli.settings.database_url, 1).await?;
             let hash = password::hash(pw).await.map_err(|e| e.to_string())?;
             let role = if admin { Role::Admin } else { Role::User };
-            let user = users::create(db.conn(), &email, name.trim(), hash, role).await?;
+            let tx = db.begin_write().await?;
+            let user = users::create(&*tx, &email, name.trim(), hash, role).await?;
+            crate::db::audit::record(
+                &*tx,
+                crate::db::audit::Actor::System,
+                crate::db::audit::Change::new("user.created", "user", user.id).details(
+                    serde_json::json!({"email": user.email, "role": role.as_str(), "by": "command line"}),
+                ),
+            )
+            .await?;
+            tx.commit().await?;
             println!(
                 "lobkader: created {} account {} ({})",
                 role.as_str(),
@@ -118,5 +145,44 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             db.close().await?;
         }
     }
+    Ok(())
+}
+
+async fn keys(settings: &Settings, command: KeysCommand) -> Result<(), StartupError> {
+    if settings.jwt_secret.is_some() {
+        return Err("the signing keys are set by LOBKADER_JWT_SECRET and \
+                    LOBKADER_JWT_PREVIOUS_SECRETS; rotate them there (see the README, \"Key rotation\")"
+            .into());
+    }
+    let db = Db::connect(&settings.database_url, 1).await?;
+    let ttl = settings.token_ttl_seconds;
+    match command {
+        KeysCommand::Rotate => {
+            let rotation = crate::auth::keys::rotate(&db, ttl).await?;
+            println!(
+                "lobkader: tokens are now signed with key {}",
+                rotation.current
+            );
+            if let Some(retired) = rotation.retired {
+                println!("lobkader: key {retired} verifies the tokens it signed until they expire");
+            }
+            for id in rotation.pruned {
+                println!("lobkader: dropped previous key {id}");
+            }
+        }
+        KeysCommand::Prune => {
+            for id in crate::auth::keys::prune(&db, ttl).await? {
+                println!("lobkader: dropped previous key {id}");
+            }
+        }
+        KeysCommand::List => {
+            let (current, _) = crate::auth::keys::stored(db.conn()).await?;
+            println!("current  {}", crate::auth::token::key_id(&current));
+            for (id, retired) in crate::auth::keys::previous(db.conn()).await? {
+                println!("previous {id} (retired {})", retired.to_rfc3339());
+            }
+        }
+    }
+    db.close().await?;
     Ok(())
 }

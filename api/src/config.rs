@@ -32,6 +32,15 @@ pub struct Settings {
     /// once and kept in the database, so tokens survive restarts.
     #[arg(long, env = "LOBKADER_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
+    /// Keys that signed bearer tokens before `LOBKADER_JWT_SECRET` (comma-separated, each at
+    /// least 32 bytes): they no longer sign, but their tokens stay valid until they expire.
+    #[arg(
+        long,
+        env = "LOBKADER_JWT_PREVIOUS_SECRETS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub jwt_previous_secrets: Vec<SecretString>,
     /// How long a bearer token is valid, in seconds.
     #[arg(long, env = "LOBKADER_TOKEN_TTL_SECONDS", default_value_t = 1800)]
     pub token_ttl_seconds: i64,

@@ -6,9 +6,12 @@ use crate::error::{ApiError, ErrorCode, FieldError};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use chrono::NaiveDate;
 use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
+};
 use utoipa::IntoParams;
 use validator::Validate;
 
@@ -57,19 +60,19 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
 }
 
 /// Parses JSON, naming the field that failed.
+///
+/// The body is read as a JSON value first: bad syntax, invalid UTF-8, nesting deeper than 128
+/// levels, a key given twice and data after the value are 400 `malformed_request`. Whole numbers written with a
+/// fraction (`4.0`) count as integers, as JSON Schema says they are. Text containing the NUL
+/// character (U+0000) is 422 naming the field: no database stores it in text, so it is refused
+/// before it reaches one. Only then is the value read into `T`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_data() {
-            ApiError::validation(vec![field_error(&path, &inner.to_string())])
-        } else {
-            ApiError::new(
-                ErrorCode::MalformedRequest,
-                format!("The request body is not valid JSON: {inner}."),
-            )
-        }
+    let mut value = Strict.deserialize(&mut de).map_err(|e| {
+        ApiError::new(
+            ErrorCode::MalformedRequest,
+            format!("The request body is not valid JSON: {e}."),
+        )
     })?;
     de.end().map_err(|e| {
         ApiError::new(
@@ -77,7 +80,138 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             format!("The request body has data after the JSON value: {e}."),
         )
     })?;
-    Ok(value)
+    let mut nul = Vec::new();
+    normalise(&mut value, &mut String::new(), &mut nul);
+    if !nul.is_empty() {
+        return Err(ApiError::validation(nul));
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        ApiError::validation(vec![field_error(&path, &e.into_inner().to_string())])
+    })
+}
+
+/// Reads any JSON value like `serde_json::Value` does, but refuses an object that names a key
+/// twice instead of keeping the last value: reading straight into a request type refuses that
+/// too, and I-JSON (RFC 7493) requires unique names.
+struct Strict;
+
+impl<'de> DeserializeSeed<'de> for Strict {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(Strict)
+    }
+}
+
+impl<'de> Visitor<'de> for Strict {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(Strict)? {
+            items.push(item);
+        }
+        Ok(items.into())
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(A::Error::custom(format_args!("duplicate key `{key}`")));
+            }
+            let value = map.next_value_seed(Strict)?;
+            object.insert(key, value);
+        }
+        Ok(object.into())
+    }
+}
+
+/// What text fields say about the NUL character they refuse.
+pub const NUL_REFUSED: &str = "must not contain the NUL character (U+0000)";
+
+/// Turns whole-valued floats into integers and lists every string (or key) holding a NUL
+/// character, by its path in the style of the other field errors (`levels[4].remarks`).
+fn normalise(value: &mut serde_json::Value, path: &mut String, nul: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+            {
+                // Exactly representable in both: beyond ±2^53 a float is no longer a whole
+                // number anyone meant.
+                const EXACT: f64 = 9_007_199_254_740_992.0;
+                if f.abs() <= EXACT {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::String(s) if s.contains('\0') => nul.push(FieldError {
+            field: path.clone(),
+            message: NUL_REFUSED.into(),
+        }),
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                normalise(item, path, nul);
+                path.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                if key.contains('\0') {
+                    nul.push(FieldError {
+                        field: path.replace('\0', "\\u0000"),
+                        message: NUL_REFUSED.into(),
+                    });
+                } else {
+                    normalise(item, path, nul);
+                }
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A deserialisation error as a field error a client can act on: the field named (a missing
@@ -99,9 +233,68 @@ fn field_error(path: &str, message: &str) -> FieldError {
             message: "is required".into(),
         };
     }
+    if let Some(name) = message
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.strip_suffix('`'))
+    {
+        return FieldError {
+            field: if path.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{path}.{name}")
+            },
+            message: "is given more than once".into(),
+        };
+    }
     FieldError {
         field: path.to_owned(),
         message: humanize(&message),
+    }
+}
+
+/// Reads a date written exactly as RFC 3339's `full-date`, `YYYY-MM-DD`, as the OpenAPI
+/// document's `format: date` says (chrono alone also takes `2026-1-1`, ` 2026-01-01` or
+/// `+2026-01-01`). Use with `#[serde(deserialize_with = "crate::extract::date")]`.
+pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    let text = String::deserialize(d)?;
+    let b = text.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    let shaped = b.len() == 10
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10);
+    if !shaped {
+        return Err(D::Error::custom(format_args!(
+            "`{text}` is not a date written as YYYY-MM-DD"
+        )));
+    }
+    let number = |r: std::ops::Range<usize>| text[r].parse::<u32>().unwrap_or(0);
+    i32::try_from(number(0..4))
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, number(5..7), number(8..10)))
+        .ok_or_else(|| D::Error::custom(format_args!("{text} is not a day of the calendar")))
+}
+
+/// [`date`] for an optional field; mark it `#[serde(default)]` too.
+pub fn optional_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    Option::<Wrapped>::deserialize(d).map(|o| o.map(|w| w.0))
+}
+
+/// [`date`] for a field where absent (`None`) and `null` (`Some(None)`) differ; mark it
+/// `#[serde(default)]` too.
+pub fn changed_date<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<NaiveDate>>, D::Error> {
+    optional_date(d).map(Some)
+}
+
+struct Wrapped(NaiveDate);
+
+impl<'de> Deserialize<'de> for Wrapped {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        date(d).map(Wrapped)
     }
 }
 

@@ -26,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         (name = "progress", description = "Timelines of submitted evaluations, per institution and per trajectory"),
         (name = "action-points", description = "Action points linked to a step or question"),
         (name = "coach", description = "The coach's overview of their trajectories"),
+        (name = "audit", description = "The append-only audit trail: who changed what, when, in which request"),
         (name = "health", description = "Probes"),
     )
 )]
@@ -54,6 +55,23 @@ const COMMON_ERRORS: &[(&str, &str)] = &[
     ),
     ("422", "A field is not acceptable; `errors` names it"),
     ("500", "An internal error; the body reveals nothing further"),
+];
+
+/// What every operation with a JSON request body can answer about the body itself.
+const BODY_ERRORS: &[(&str, &str)] = &[
+    (
+        "400",
+        "The request is malformed: bad JSON, path or query parameter",
+    ),
+    (
+        "413",
+        "The request body is larger than 256 KiB (262,144 bytes)",
+    ),
+    (
+        "415",
+        "The request body is not sent as `Content-Type: application/json`",
+    ),
+    ("422", "A field is not acceptable; `errors` names it"),
 ];
 
 impl Modify for Protected {
@@ -105,13 +123,16 @@ fn protect(op: &mut Operation) {
         .security
         .as_ref()
         .is_some_and(|s| s.iter().all(|r| *r == SecurityRequirement::default()));
-    if public {
-        op.security = None;
-        if !op.responses.responses.contains_key("400") && op.request_body.is_some() {
+    if op.request_body.is_some() {
+        for (status, description) in BODY_ERRORS {
             op.responses
                 .responses
-                .insert("400".into(), problem_response(COMMON_ERRORS[0].1));
+                .entry((*status).to_owned())
+                .or_insert_with(|| problem_response(description));
         }
+    }
+    if public {
+        op.security = None;
         return;
     }
     op.security = Some(vec![SecurityRequirement::new(

@@ -2,6 +2,7 @@
 //! key, the router with its OpenAPI document, and the HTTP server. `main` and the tests share
 //! this path; binding port 0 and reading the real port back lets tests run side by side.
 
+use crate::auth::accounts::AccountCache;
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
 use crate::db::Db;
@@ -27,6 +28,8 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 pub struct AppState {
     pub db: Db,
     pub tokens: TokenKeys,
+    /// The state of recently seen accounts, which every authenticated request checks.
+    pub accounts: AccountCache,
 }
 
 pub struct Application {
@@ -48,13 +51,13 @@ impl Application {
         )
         .await?;
         bootstrap::first_admin(&db, &settings).await?;
-        let secret = bootstrap::signing_key(&db, &settings).await?;
-        let tokens = TokenKeys::new(&secret, settings.token_ttl_seconds);
+        let tokens = bootstrap::signing_keys(&db, &settings).await?;
         let listener = TcpListener::bind(&settings.addr)?;
         let port = listener.local_addr()?.port();
         let state = web::Data::new(AppState {
             db: db.clone(),
             tokens,
+            accounts: AccountCache::default(),
         });
         let doc = Arc::new(document());
         let allowed = Arc::new(AllowedMethods::from(&*doc));
@@ -105,6 +108,7 @@ impl Application {
                 ))
                 .wrap(actix_web::middleware::from_fn(head_as_get))
                 .wrap(actix_web::middleware::from_fn(metrics::record))
+                .wrap(actix_web::middleware::from_fn(request_id))
                 .wrap(TracingLogger::<crate::telemetry::RequestSpan>::new())
                 .wrap(actix_web::middleware::from_fn(move |req, next| {
                     security_headers.apply(req, next)
@@ -165,6 +169,29 @@ async fn count_queries(
         actix_web::http::header::HeaderName::from_static("x-query-count"),
         actix_web::http::header::HeaderValue::from(count),
     );
+    Ok(res)
+}
+
+/// Makes the request id (from the request span) known to the audit records the request makes,
+/// and tells it the client in `X-Request-Id`, to quote when asking about a request.
+async fn request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(|id| uuid::Uuid::from(*id));
+    let mut res = crate::db::audit::in_request(id, next.call(req)).await?;
+    if let Some(id) = id
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&id.to_string())
+    {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
     Ok(res)
 }
 

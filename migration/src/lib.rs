@@ -9,6 +9,8 @@ mod m20261122_000001_initial;
 mod m20261122_000002_trajectories;
 mod m20261122_000003_login_throttles;
 mod m20261123_000004_evaluation_summaries;
+mod m20261123_000006_audit_events;
+mod m20261123_000007_token_revocation;
 
 pub struct Migrator;
 
@@ -20,6 +22,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_trajectories::Migration),
             Box::new(m20261122_000003_login_throttles::Migration),
             Box::new(m20261123_000004_evaluation_summaries::Migration),
+            Box::new(m20261123_000006_audit_events::Migration),
+            Box::new(m20261123_000007_token_revocation::Migration),
         ]
     }
 }

@@ -163,6 +163,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         jwt_secret: Some(SecretString::from(
             "a-test-signing-key-of-at-least-32-bytes",
         )),
+        jwt_previous_secrets: Vec::new(),
         token_ttl_seconds: 600,
         admin_email: ADMIN_EMAIL.into(),
         admin_password: Some(SecretString::from(ADMIN_PASSWORD)),
@@ -212,6 +213,28 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
 }
 
 impl TestApp {
+    /// Starts a second service over this one's database (for what only a fresh process shows,
+    /// such as the effect of migrations), with the admin logged in.
+    pub async fn another_service(&self) -> TestApp {
+        self.another_service_with(|_| {}).await
+    }
+
+    /// Like [`TestApp::another_service`], with the settings adjusted first.
+    pub async fn another_service_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        let mut settings = test_settings(&self.database_url);
+        adjust(&mut settings);
+        let address = start(settings).await;
+        let mut other = TestApp {
+            address,
+            client: self.client.clone(),
+            admin_token: String::new(),
+            database_url: self.database_url.clone(),
+            _dir: tempfile::tempdir().expect("temporary directory"),
+        };
+        other.admin_token = other.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        other
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -55,6 +55,9 @@ enum AsB {
     Forbidden,
     /// 200: not about any one institution; the check asserts B sees only what is B's own.
     Allowed(fn(&Value, &Intruder)),
+    /// This status: about the caller's own account alone, which B changes (B's own). It ends
+    /// the caller's tokens, so it runs after every other case.
+    Own(u16),
 }
 
 struct Case {
@@ -78,7 +81,7 @@ fn case(operation: &'static str, as_b: AsB, allowed: Who, request: fn(&School) -
 // A table reads best one operation a line, which rustfmt would break up.
 #[rustfmt::skip]
 fn cases() -> Vec<Case> {
-    use AsB::{Allowed, Forbidden, Hidden};
+    use AsB::{Allowed, Forbidden, Hidden, Own};
     use Who::{Admin, Coach, Member};
     vec![
         // Not about any one institution: B may call them, and sees only B's own.
@@ -90,6 +93,11 @@ fn cases() -> Vec<Case> {
         case("POST /api/v1/institutions", Forbidden, Admin(201), |_| at(&[]).body(new_institution())),
         case("GET /api/v1/users", Forbidden, Admin(200), |_| at(&[])),
         case("POST /api/v1/users", Forbidden, Admin(201), |_| at(&[]).body(new_admin())),
+        case("PATCH /api/v1/users/{id}", Forbidden, Admin(200), |a| at(&[&a.member]).body(user_change())),
+        // Removes the stranger, whom no later case needs.
+        case("DELETE /api/v1/users/{id}", Forbidden, Admin(204), |a| at(&[&a.stranger])),
+        // The caller's own password: B changes B's.
+        case("PUT /api/v1/me/password", Own(204), Member(204), |_| at(&[]).body(password_change())),
         // School A and its people: for B they do not exist.
         case("GET /api/v1/users/{id}", Hidden, Admin(200), |a| at(&[&a.member])),
         case("GET /api/v1/institutions/{id}", Hidden, Member(200), |a| at(&[&a.id])),
@@ -126,6 +134,9 @@ fn cases() -> Vec<Case> {
         case("GET /api/v1/coach/overview", Forbidden, Coach(200), |_| at(&[])),
         // Operations: the service's metrics are for admins (unless configured public).
         case("GET /metrics", Forbidden, Admin(200), |_| at(&[])),
+        // The audit trail: all of it for admins, an institution's own for its kerngroep.
+        case("GET /api/v1/audit", Forbidden, Admin(200), |_| at(&[])),
+        case("GET /api/v1/institutions/{id}/audit", Hidden, Member(200), |a| at(&[&a.id])),
     ]
 }
 
@@ -149,6 +160,15 @@ fn membership(a: &School) -> Value {
 fn new_admin() -> Value {
     json!({"email": "nieuw@lobkader.test", "display_name": "Nieuw",
            "password": "a-long-enough-password", "role": "admin"})
+}
+
+/// A new name only: a new role or password would end the member's tokens, which later cases use.
+fn user_change() -> Value {
+    json!({"display_name": "M. de Boer"})
+}
+
+fn password_change() -> Value {
+    json!({"current_password": "a-long-enough-password", "new_password": "another-long-password"})
 }
 
 fn new_evaluation(a: &School) -> Value {
@@ -263,6 +283,7 @@ async fn a_member_of_another_institution_is_refused_everywhere_and_changes_nothi
                 assert_eq!(r.status, 200, "{op} as B: {}", r.text);
                 check(&r.body, &b);
             }
+            AsB::Own(status) => assert_eq!(r.status, status, "{op} as B: {}", r.text),
         }
     }
     assert_eq!(
@@ -569,7 +590,10 @@ async fn documented_cases(app: &TestApp) -> Vec<Case> {
     let (protected, _) = documented_operations(app).await;
     assert_table_covers(&protected);
     let mut table = cases();
-    table.sort_by_key(|c| protected.iter().position(|p| p == c.operation));
+    table.sort_by_key(|c| {
+        let own = matches!(c.as_b, AsB::Own(_));
+        (own, protected.iter().position(|p| p == c.operation))
+    });
     table
 }
 

@@ -2,6 +2,8 @@
 //! extractor, and the explicit checks handlers call (`require_admin`, `require_member_of`).
 //! An object outside the caller's scope answers 404, never 403, so its existence stays hidden.
 
+pub mod accounts;
+pub mod keys;
 pub mod password;
 pub mod token;
 
@@ -12,7 +14,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::{Deserialize, Serialize};
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
+use token::VerifyError;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -49,7 +53,8 @@ impl Role {
     }
 }
 
-/// The authenticated caller, read from a valid bearer token.
+/// The authenticated caller, read from a valid bearer token whose account still exists and
+/// has not revoked it, with the account's current role.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser {
     pub id: Uuid,
@@ -111,17 +116,22 @@ impl Access {
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let presented = state_and_token(req);
+        Box::pin(async move {
+            let (state, token) = presented?;
+            authenticate(&state, &token).await
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> ApiResult<AuthUser> {
+fn state_and_token(req: &HttpRequest) -> ApiResult<(web::Data<AppState>, String)> {
     let state = req
         .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
+        .ok_or_else(|| ApiError::internal("application state missing"))?
+        .clone();
     let value = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -138,11 +148,32 @@ fn authenticate(req: &HttpRequest) -> ApiResult<AuthUser> {
         .ok_or_else(|| {
             ApiError::unauthorized("The Authorization header must be `Bearer <token>`.")
         })?;
-    let claims = state.tokens.verify(token).map_err(|_| {
-        ApiError::unauthorized("The bearer token is invalid or has expired.").invalid_token()
-    })?;
-    Ok(AuthUser {
-        id: claims.sub,
-        role: claims.role,
-    })
+    Ok((state, token.to_owned()))
+}
+
+/// Checks the token's signature and claims, then that its account still exists and has not
+/// revoked it; the caller's role is the account's current one.
+async fn authenticate(state: &AppState, token: &str) -> ApiResult<AuthUser> {
+    let invalid =
+        || ApiError::unauthorized("The bearer token is invalid or has expired.").invalid_token();
+    keys::refresh(&state.tokens, state.db.conn(), false).await;
+    let claims = match state.tokens.verify(token) {
+        Err(VerifyError::UnknownKey) => {
+            // Perhaps signed with a key another process rotated to.
+            keys::refresh(&state.tokens, state.db.conn(), true).await;
+            state.tokens.verify(token)
+        }
+        verified => verified,
+    }
+    .map_err(|_| invalid())?;
+    match state.accounts.get(state.db.conn(), claims.sub).await? {
+        Some(account) if account.token_generation == claims.r#gen => Ok(AuthUser {
+            id: claims.sub,
+            role: account.role,
+        }),
+        _ => Err(ApiError::unauthorized(
+            "The bearer token is no longer valid: the account's password or role changed, or the account was removed. Log in again.",
+        )
+        .invalid_token()),
+    }
 }

@@ -4,6 +4,7 @@
 //! domain or response types, never entities.
 
 pub mod action_points;
+pub mod audit;
 pub mod entities;
 pub mod evaluations;
 pub mod institutions;

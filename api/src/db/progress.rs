@@ -7,7 +7,10 @@ use super::evaluations::parse_step_levels;
 use lobkader_domain::Status;
 use lobkader_domain::progress::{AnswerCounts, Measurement};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 /// Whose evaluations.
@@ -21,6 +24,23 @@ pub enum Subject {
 
 fn corrupt(what: &str, value: &str) -> DbErr {
     DbErr::Type(format!("unknown {what} `{value}` stored"))
+}
+
+/// What the timeline reads of a submitted evaluation: its header and its summary, no more.
+#[derive(FromQueryResult)]
+struct Row {
+    id: Uuid,
+    trajectory_id: Option<Uuid>,
+    reference_date: chrono::NaiveDate,
+    submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    moment: String,
+    title: Option<String>,
+    supersedes_id: Option<Uuid>,
+    answers_yes: Option<i32>,
+    answers_partly: Option<i32>,
+    answers_no: Option<i32>,
+    answers_unknown: Option<i32>,
+    step_levels: Option<String>,
 }
 
 /// The submitted evaluations of `subject` made with `instrument_id`, each with the trajectory
@@ -51,11 +71,28 @@ pub async fn measurements(
         )
         .and_where(Expr::col((correction, evaluations::Column::Status)).eq(Status::Submitted.id()))
         .to_owned();
+    use evaluations::Column as C;
     let headers = evaluations::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::TrajectoryId,
+            C::ReferenceDate,
+            C::SubmittedAt,
+            C::Moment,
+            C::Title,
+            C::SupersedesId,
+            C::AnswersYes,
+            C::AnswersPartly,
+            C::AnswersNo,
+            C::AnswersUnknown,
+            C::StepLevels,
+        ])
         .filter(scope)
         .filter(Expr::exists(corrected).not())
-        .filter(evaluations::Column::Status.eq(Status::Submitted.id()))
-        .filter(evaluations::Column::InstrumentId.eq(instrument_id))
+        .filter(C::Status.eq(Status::Submitted.id()))
+        .filter(C::InstrumentId.eq(instrument_id))
+        .into_model::<Row>()
         .all(db)
         .await?;
     headers

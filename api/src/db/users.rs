@@ -1,5 +1,11 @@
-//! Accounts and memberships: creating and finding users, the failed-login counter behind
-//! login throttling, and who is a member of which institution.
+//! Accounts and memberships: creating, finding, changing and removing users, and who is a
+//! member of which institution. A removed account keeps its row, marked with `removed_at`:
+//! evaluations and the audit trail keep naming it, but it is found by nothing except
+//! [`find_including_removed`], cannot log in, and its tokens no longer work.
+
+mod changes;
+
+pub use changes::{Changed, Removal, UserChange, remove, update};
 
 use super::entities::{memberships, users};
 use crate::auth::Role;
@@ -18,6 +24,9 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// Tokens of an earlier generation no longer work.
+    pub token_generation: i64,
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 /// A user as the login needs it: with the password hash.
@@ -43,6 +52,8 @@ fn user_from(m: users::Model) -> Result<User, DbErr> {
         display_name: m.display_name,
         role,
         created_at: m.created_at,
+        token_generation: i64::from(m.token_generation),
+        removed_at: m.removed_at,
     })
 }
 
@@ -74,17 +85,31 @@ pub async fn create(
         password_hash: Set(password_hash),
         role: Set(role.as_str().to_owned()),
         created_at: Set(Utc::now()),
+        token_generation: Set(0),
+        removed_at: Set(None),
     }
     .insert(db)
     .await?;
     user_from(model)
 }
 
+/// How many accounts there are or were: removed ones count too.
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     users::Entity::find().count(db).await
 }
 
+/// The account `id`, unless it has been removed.
 pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, DbErr> {
+    Ok(find_including_removed(db, id)
+        .await?
+        .filter(|u| u.removed_at.is_none()))
+}
+
+/// The account `id`, removed or not.
+pub async fn find_including_removed(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<User>, DbErr> {
     users::Entity::find_by_id(id)
         .all(db)
         .await?
@@ -94,13 +119,38 @@ pub async fn find(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<User>, D
         .transpose()
 }
 
+/// What the authentication of a request needs of account `id`: its role and token
+/// generation, or `None` when it does not exist or has been removed.
+pub async fn token_state(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(Role, i64)>, DbErr> {
+    let row: Option<(String, i32)> = users::Entity::find_by_id(id)
+        .filter(users::Column::RemovedAt.is_null())
+        .select_only()
+        .column(users::Column::Role)
+        .column(users::Column::TokenGeneration)
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .next();
+    row.map(|(role, generation)| {
+        let role = Role::parse(&role)
+            .ok_or_else(|| DbErr::Type(format!("unknown role {role} stored for user {id}")))?;
+        Ok((role, i64::from(generation)))
+    })
+    .transpose()
+}
+
 pub async fn list(
     db: &impl ConnectionTrait,
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<User>, u64), DbErr> {
-    let total = users::Entity::find().count(db).await?;
-    let rows = users::Entity::find()
+    let active = users::Entity::find().filter(users::Column::RemovedAt.is_null());
+    let total = active.clone().count(db).await?;
+    let rows = active
         .order_by_asc(users::Column::Email)
         .offset(offset)
         .limit(limit)
@@ -110,12 +160,29 @@ pub async fn list(
     Ok((users, total))
 }
 
+/// The credentials of the account with this e-mail address, unless it has been removed.
 pub async fn credentials(
     db: &impl ConnectionTrait,
     email: &Email,
 ) -> Result<Option<Credentials>, DbErr> {
+    credentials_where(db, users::Column::Email.eq(email.as_str())).await
+}
+
+/// The credentials of account `id`, unless it has been removed.
+pub async fn credentials_of(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<Credentials>, DbErr> {
+    credentials_where(db, users::Column::Id.eq(id)).await
+}
+
+async fn credentials_where(
+    db: &impl ConnectionTrait,
+    condition: impl sea_orm::sea_query::IntoCondition,
+) -> Result<Option<Credentials>, DbErr> {
     let Some(m) = users::Entity::find()
-        .filter(users::Column::Email.eq(email.as_str()))
+        .filter(condition)
+        .filter(users::Column::RemovedAt.is_null())
         .all(db)
         .await?
         .into_iter()

@@ -5,8 +5,8 @@
 
 use super::DumpError;
 use crate::db::entities::{
-    action_points, coaching_sessions, evaluation_answers, evaluation_levels, evaluations,
-    institutions, memberships, service_secrets, trajectories, trajectory_coaches,
+    action_points, audit_events, coaching_sessions, evaluation_answers, evaluation_levels,
+    evaluations, institutions, memberships, service_secrets, trajectories, trajectory_coaches,
     trajectory_components, trajectory_kerngroep, trajectory_targets, units, users,
 };
 use chrono::Timelike;
@@ -40,6 +40,7 @@ pub static TABLES: &[&dyn Table] = &[
     &Rows::<evaluation_answers::Entity>::new(),
     &Rows::<evaluation_levels::Entity>::new(),
     &Rows::<action_points::Entity>::new(),
+    &Rows::<audit_events::Entity>::new(),
 ];
 
 /// Rows read per query when exporting.

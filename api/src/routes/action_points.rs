@@ -3,6 +3,7 @@
 
 use crate::auth::AuthUser;
 use crate::db::action_points::{self, ActionPoint, Fields, ListFilter};
+use crate::db::audit::{self, Change};
 use crate::db::{evaluations, trajectories, users};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{Page, ValidJson, ValidQuery};
@@ -40,6 +41,7 @@ pub struct CreateActionPointRequest {
     pub description: String,
     /// A member of the institution.
     pub owner_id: Option<Uuid>,
+    #[serde(default, deserialize_with = "crate::extract::optional_date")]
     pub due_date: Option<NaiveDate>,
     /// `open` when absent.
     #[schema(value_type = Option<schema::ActionStatus>)]
@@ -69,7 +71,7 @@ pub struct UpdateActionPointRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub owner_id: Option<Option<Uuid>>,
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::extract::changed_date")]
     #[schema(value_type = Option<NaiveDate>)]
     pub due_date: Option<Option<NaiveDate>>,
     #[schema(value_type = Option<schema::ActionStatus>)]
@@ -126,6 +128,8 @@ impl From<ActionPoint> for ActionPointResponse {
 pub struct ActionPointQuery {
     #[param(value_type = Option<schema::ActionStatus>)]
     pub status: Option<ActionStatus>,
+    /// Only points about this step.
+    #[param(minimum = 1, maximum = 99)]
     pub step: Option<u8>,
     pub trajectory_id: Option<Uuid>,
     /// Only open or in-progress points past their due date.
@@ -230,7 +234,17 @@ pub async fn create_action_point(
         },
     )
     .await?;
-    let point = action_points::create(state.db.conn(), institution, caller.id, fields).await?;
+    let tx = state.db.begin_write().await?;
+    let point = action_points::create(&*tx, institution, caller.id, fields).await?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("action_point.created", "action_point", point.id)
+            .at(institution)
+            .details(serde_json::json!({"step": point.step, "status": point.status.id()})),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/action-points/{}", point.id)))
         .json(ActionPointResponse::from(point)))
@@ -252,6 +266,9 @@ pub async fn list_action_points(
     let institution = id.into_inner();
     caller.access_to(&state.db, institution).await?;
     let q = query.0;
+    if q.step.is_some_and(|s| !(1..=99).contains(&s)) {
+        return Err(ApiError::field("step", "must be between 1 and 99"));
+    }
     let (offset, limit) = Page {
         limit: q.limit,
         offset: q.offset,
@@ -313,6 +330,8 @@ pub async fn update_action_point(
     body: ValidJson<UpdateActionPointRequest>,
 ) -> ApiResult<web::Json<ActionPointResponse>> {
     let current = visible(&state, &caller, id.into_inner()).await?;
+    let before = serde_json::to_value(ActionPointResponse::from(current.clone()))
+        .map_err(ApiError::internal)?;
     let b = body.0;
     let fields = checked(
         &state,
@@ -329,8 +348,21 @@ pub async fn update_action_point(
         },
     )
     .await?;
-    let point = action_points::update(state.db.conn(), current.id, caller.id, fields).await?;
-    Ok(web::Json(point.into()))
+    let tx = state.db.begin_write().await?;
+    let point = ActionPointResponse::from(
+        action_points::update(&*tx, current.id, caller.id, fields).await?,
+    );
+    let after = serde_json::to_value(&point).map_err(ApiError::internal)?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("action_point.updated", "action_point", current.id)
+            .at(current.institution_id)
+            .details(audit::diff(&before, &after)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(web::Json(point))
 }
 
 /// Remove an action point (use status `dropped` to keep it on record instead).
@@ -346,6 +378,14 @@ pub async fn delete_action_point(
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let point = visible(&state, &caller, id.into_inner()).await?;
-    action_points::delete(state.db.conn(), point.id).await?;
+    let tx = state.db.begin_write().await?;
+    action_points::delete(&*tx, point.id).await?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("action_point.deleted", "action_point", point.id).at(point.institution_id),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

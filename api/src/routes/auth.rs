@@ -101,7 +101,7 @@ pub async fn create_token(
     }
     let token = state
         .tokens
-        .issue(user.id, user.role)
+        .issue_at_generation(user.id, user.role, user.token_generation)
         .map_err(ApiError::internal)?;
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token: token,

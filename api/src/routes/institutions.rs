@@ -1,6 +1,7 @@
 //! Institutions: admins register and edit them; members read their own.
 
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::institutions::{self, Institution, InstitutionFields};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::extract::{Page, ValidJson, ValidQuery};
@@ -18,8 +19,14 @@ use validator::Validate;
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateInstitutionRequest {
+    /// Surrounding white space is removed; at least one other character must remain.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, example = "Voorbeeldcollege")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        example = "Voorbeeldcollege"
+    )]
     pub name: String,
     #[schema(value_type = schema::Sector)]
     pub sector: Sector,
@@ -27,14 +34,27 @@ pub struct CreateInstitutionRequest {
     #[validate(length(max = 10))]
     #[schema(value_type = Vec<schema::SchoolType>, max_items = 10)]
     pub school_types: Vec<SchoolType>,
-    /// BRIN number or instellingscode: two digits and two letters, optionally two more digits.
-    #[schema(value_type = Option<String>, example = "12AB", pattern = "^[0-9]{2}[A-Za-z0-9]{2}([0-9]{2})?$")]
+    /// BRIN number or instellingscode: two digits, then two characters of which at least one
+    /// is a letter, optionally two more digits; stored in capitals.
+    #[schema(value_type = Option<String>, example = "12AB", pattern = "^[0-9]{2}([A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])([0-9]{2})?$")]
     pub brin: Option<String>,
+    /// Surrounding white space is removed; at least one other character must remain.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100, example = "Eemland")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        example = "Eemland"
+    )]
     pub region: Option<String>,
+    /// Surrounding white space is removed; at least one other character must remain.
     #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100, example = "Amersfoort")]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        example = "Amersfoort"
+    )]
     pub municipality: Option<String>,
 }
 
@@ -42,22 +62,30 @@ pub struct CreateInstitutionRequest {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateInstitutionRequest {
+    /// Surrounding white space is removed; at least one other character must remain.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+    )]
     pub name: Option<String>,
     #[schema(value_type = Option<schema::Sector>)]
     pub sector: Option<Sector>,
     #[validate(length(max = 10))]
     #[schema(value_type = Option<Vec<schema::SchoolType>>, max_items = 10)]
     pub school_types: Option<Vec<SchoolType>>,
+    /// As on registration; `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, example = "12AB", pattern = "^[0-9]{2}([A-Za-z][A-Za-z0-9]|[0-9][A-Za-z])([0-9]{2})?$")]
     pub brin: Option<Option<String>>,
+    /// Surrounding white space is removed; at least one other character must remain.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]")]
     pub region: Option<Option<String>>,
+    /// Surrounding white space is removed; at least one other character must remain.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, min_length = 1, max_length = 100)]
+    #[schema(value_type = Option<String>, min_length = 1, max_length = 100, pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]")]
     pub municipality: Option<Option<String>>,
 }
 
@@ -172,14 +200,22 @@ pub async fn create_institution(
         region: b.region,
         municipality: b.municipality,
     })?;
-    let institution = institutions::create(state.db.conn(), fields)
-        .await
-        .map_err(|e| {
-            ApiError::unique(
-                e,
-                "An institution with this BRIN code is already registered.",
-            )
-        })?;
+    let tx = state.db.begin_write().await?;
+    let institution = institutions::create(&*tx, fields).await.map_err(|e| {
+        ApiError::unique(
+            e,
+            "An institution with this BRIN code is already registered.",
+        )
+    })?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("institution.created", "institution", institution.id)
+            .at(institution.id)
+            .details(serde_json::json!({"name": institution.name})),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -248,6 +284,8 @@ pub async fn update_institution(
     let current = institutions::find(&*tx, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
+    let before = serde_json::to_value(InstitutionResponse::from(current.clone()))
+        .map_err(ApiError::internal)?;
     let fields = checked(InstitutionFields {
         brin: match b.brin {
             Some(brin) => parse_brin(brin)?,
@@ -265,6 +303,16 @@ pub async fn update_institution(
             "An institution with this BRIN code is already registered.",
         )
     })?;
+    let updated = InstitutionResponse::from(updated);
+    let after = serde_json::to_value(&updated).map_err(ApiError::internal)?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("institution.updated", "institution", id)
+            .at(id)
+            .details(audit::diff(&before, &after)),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(web::Json(updated.into()))
+    Ok(web::Json(updated))
 }

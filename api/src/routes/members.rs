@@ -1,6 +1,7 @@
 //! Memberships: who belongs to an institution's kerngroep LOB, with which function.
 
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::{institutions, users};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
@@ -79,14 +80,19 @@ pub async fn add_member(
     {
         return Err(ApiError::field("user_id", "no account has this id"));
     }
-    let membership = users::add_membership(
-        state.db.conn(),
-        body.0.user_id,
-        institution,
-        body.0.function,
+    let tx = state.db.begin_write().await?;
+    let membership = users::add_membership(&*tx, body.0.user_id, institution, body.0.function)
+        .await
+        .map_err(|e| ApiError::unique(e, "This person is already a member of the institution."))?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("member.added", "user", body.0.user_id)
+            .at(institution)
+            .details(serde_json::json!({"function": body.0.function.id()})),
     )
-    .await
-    .map_err(|e| ApiError::unique(e, "This person is already a member of the institution."))?;
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(MembershipResponse::from(membership)))
 }
 
@@ -130,9 +136,16 @@ pub async fn remove_member(
     let (institution, user) = path.into_inner();
     caller.access_to(&state.db, institution).await?;
     caller.require_admin()?;
-    if users::remove_membership(state.db.conn(), user, institution).await? {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::not_found())
+    let tx = state.db.begin_write().await?;
+    if !users::remove_membership(&*tx, user, institution).await? {
+        return Err(ApiError::not_found());
     }
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("member.removed", "user", user).at(institution),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -2,6 +2,7 @@
 //! `.service(...)` here, which is also what puts it into the OpenAPI document.
 
 pub mod action_points;
+pub mod audit;
 pub mod auth;
 pub mod coach;
 pub mod evaluations;
@@ -25,6 +26,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::create_user)
         .service(users::list_users)
         .service(users::get_user)
+        .service(users::update_user)
+        .service(users::remove_user)
+        .service(users::change_password)
         .service(instruments::list_instruments)
         .service(instruments::get_instrument)
         .service(institutions::create_institution)
@@ -45,7 +49,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(action_points::get_action_point)
         .service(action_points::update_action_point)
         .service(action_points::delete_action_point)
-        .service(coach::coach_overview);
+        .service(coach::coach_overview)
+        .service(audit::list_audit)
+        .service(audit::list_institution_audit);
 }
 
 /// One page of a list.

@@ -1,6 +1,7 @@
 //! Units of an institution: locations, departments and teams an evaluation can be about.
 
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::institutions::{self, Unit};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
@@ -17,8 +18,14 @@ use validator::Validate;
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUnitRequest {
+    /// Surrounding white space is removed; at least one other character must remain.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, example = "Locatie Noord")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        example = "Locatie Noord"
+    )]
     pub name: String,
     #[schema(value_type = schema::UnitKind)]
     pub kind: UnitKind,
@@ -75,9 +82,19 @@ pub async fn create_unit(
     institutions::find(state.db.conn(), institution)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let unit = institutions::create_unit(state.db.conn(), institution, name, body.0.kind)
+    let tx = state.db.begin_write().await?;
+    let unit = institutions::create_unit(&*tx, institution, name, body.0.kind)
         .await
         .map_err(|e| ApiError::unique(e, "The institution already has a unit with this name."))?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("unit.created", "unit", unit.id)
+            .at(institution)
+            .details(serde_json::json!({"name": unit.name, "kind": unit.kind.id()})),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created().json(UnitResponse::from(unit)))
 }
 

@@ -1,6 +1,14 @@
-//! Admin management of accounts.
+//! Accounts: admins register, list, change and remove them; everyone reads their own and
+//! changes their own password.
+
+mod change;
+mod own_password;
+
+pub use change::{UpdateUserRequest, remove_user, update_user};
+pub use own_password::{ChangePasswordRequest, change_password};
 
 use crate::auth::{AuthUser, Role, password};
+use crate::db::audit::{self, Change};
 use crate::db::users::{self, User};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, ValidJson, ValidQuery};
@@ -19,10 +27,16 @@ use validator::Validate;
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     #[validate(length(min = 3, max = 254))]
-    #[schema(min_length = 3, max_length = 254, example = "decaan@school.example")]
+    #[schema(min_length = 3, max_length = 254, format = Email, example = "decaan@school.example")]
     pub email: String,
+    /// Surrounding white space is removed; at least one other character must remain.
     #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200, example = "J. de Vries")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = "[^\\t\\n\\v\\f\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]",
+        example = "J. de Vries"
+    )]
     pub display_name: String,
     /// At least 12 characters.
     #[validate(length(min = 12, max = 1024))]
@@ -40,6 +54,10 @@ pub struct UserResponse {
     pub display_name: String,
     pub role: Role,
     pub created_at: DateTime<Utc>,
+    /// When the account was removed; absent while it exists. Only admins see removed accounts,
+    /// and only one at a time (`GET /users/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 impl From<User> for UserResponse {
@@ -50,6 +68,7 @@ impl From<User> for UserResponse {
             display_name: u.display_name,
             role: u.role,
             created_at: u.created_at,
+            removed_at: u.removed_at,
         }
     }
 }
@@ -77,8 +96,9 @@ pub async fn create_user(
         return Err(ApiError::field("display_name", "must not be blank"));
     }
     let hash = password::hash(SecretString::from(body.password)).await?;
+    let tx = state.db.begin_write().await?;
     let user = users::create(
-        state.db.conn(),
+        &*tx,
         &email,
         display_name,
         hash,
@@ -86,12 +106,20 @@ pub async fn create_user(
     )
     .await
     .map_err(|e| ApiError::unique(e, "An account with this e-mail address already exists."))?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("user.created", "user", user.id)
+            .details(serde_json::json!({"email": user.email, "role": user.role.as_str()})),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
         .json(UserResponse::from(user)))
 }
 
-/// All accounts, by e-mail address (admins only).
+/// All accounts, by e-mail address (admins only); removed accounts are left out.
 #[utoipa::path(tag = "users", params(Page), responses((status = 200, description = "A page of accounts", body = Paged<UserResponse>)))]
 #[get("/users")]
 pub async fn list_users(
@@ -110,7 +138,8 @@ pub async fn list_users(
     }))
 }
 
-/// One account: admins see every account, anyone else only their own.
+/// One account: admins see every account, removed ones too (with `removed_at`); anyone else
+/// only their own.
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The account")), responses((status = 200, description = "The account", body = UserResponse)))]
 #[get("/users/{id}")]
 pub async fn get_user(
@@ -122,7 +151,7 @@ pub async fn get_user(
     if !caller.is_admin() && caller.id != id {
         return Err(ApiError::not_found());
     }
-    let user = users::find(state.db.conn(), id)
+    let user = users::find_including_removed(state.db.conn(), id)
         .await?
         .ok_or_else(ApiError::not_found)?;
     Ok(web::Json(user.into()))

@@ -2,6 +2,7 @@
 //! never leave the `db` module: repositories turn them into domain and response types.
 
 pub mod action_points;
+pub mod audit_events;
 pub mod coaching_sessions;
 pub mod evaluation_answers;
 pub mod evaluation_levels;

@@ -3,6 +3,7 @@
 
 use super::{EvaluationResponse, editable, respond};
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::evaluations;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::startup::AppState;
@@ -57,6 +58,14 @@ pub async fn create_correction(
     )
     .await
     .map_err(|e| ApiError::unique(e, "This evaluation already has a correction."))?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("evaluation.correction_started", "evaluation", created.id)
+            .at(created.institution_id)
+            .details(serde_json::json!({"supersedes_id": original.id})),
+    )
+    .await?;
     tx.commit().await?;
     let id = created.id;
     respond(

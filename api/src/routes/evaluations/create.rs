@@ -2,6 +2,7 @@
 
 use super::{CreateEvaluationRequest, EvaluationResponse, respond};
 use crate::auth::{Access, AuthUser};
+use crate::db::audit::{self, Change};
 use crate::db::{evaluations, institutions, trajectories};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
@@ -69,6 +70,18 @@ pub async fn create_evaluation(
             created_by: caller.id,
             content: Content::default(),
         },
+    )
+    .await?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("evaluation.created", "evaluation", created.id)
+            .at(institution)
+            .details(serde_json::json!({
+                "reference_date": created.reference_date,
+                "moment": created.moment.id(),
+                "trajectory_id": created.trajectory_id,
+            })),
     )
     .await?;
     tx.commit().await?;

@@ -2,6 +2,7 @@
 
 use super::editable;
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::evaluations;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::startup::AppState;
@@ -28,6 +29,14 @@ pub async fn delete_evaluation(
     if !evaluations::delete_draft(&*tx, evaluation.id).await? {
         return Err(submitted());
     }
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("evaluation.deleted", "evaluation", evaluation.id)
+            .at(evaluation.institution_id)
+            .details(serde_json::json!({"revision": evaluation.revision})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::NoContent().finish())
 }

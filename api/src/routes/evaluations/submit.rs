@@ -4,6 +4,7 @@ use super::delete::submitted;
 use super::update::{check_if_match, lost_race};
 use super::{EvaluationResponse, editable, instrument_of, respond};
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::evaluations;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::startup::AppState;
@@ -53,6 +54,14 @@ pub async fn submit_evaluation(
         drop(tx);
         return Err(lost_race(&state, current.id).await);
     };
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("evaluation.submitted", "evaluation", done.id)
+            .at(done.institution_id)
+            .details(serde_json::json!({"revision": done.revision})),
+    )
+    .await?;
     tx.commit().await?;
     respond(HttpResponse::Ok(), done)
 }

@@ -5,6 +5,7 @@ use super::create::{check_trajectory, check_unit};
 use super::delete::submitted;
 use super::{EvaluationResponse, UpdateEvaluationRequest, editable, etag, instrument_of, respond};
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::evaluations::{self, Evaluation, MetadataChange};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::ValidJson;
@@ -71,12 +72,26 @@ pub async fn update_evaluation(
             .map(|p| p.into_iter().map(Into::into).collect()),
         trajectory_id: b.trajectory_id,
     };
+    let details = serde_json::json!({
+        "revision": current.revision + 1,
+        "fields": meta.names(),
+        "answers": answers.iter().map(|a| a.question_id.as_str()).collect::<Vec<_>>(),
+        "levels": levels.iter().map(|l| l.step).collect::<Vec<_>>(),
+    });
     let tx = state.db.begin_write().await?;
     let Some(updated) = evaluations::apply_change(&*tx, &current, meta, &answers, &levels).await?
     else {
         drop(tx);
         return Err(lost_race(&state, current.id).await);
     };
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("evaluation.updated", "evaluation", updated.id)
+            .at(updated.institution_id)
+            .details(details),
+    )
+    .await?;
     tx.commit().await?;
     respond(HttpResponse::Ok(), updated)
 }

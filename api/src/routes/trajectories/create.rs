@@ -3,6 +3,7 @@
 use super::validate::{self, Errors};
 use super::{CreateTrajectoryRequest, TrajectoryResponse};
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::institutions;
 use crate::db::trajectories::{self, TrajectoryChange};
 use crate::error::{ApiError, ApiResult};
@@ -73,6 +74,14 @@ pub async fn create_trajectory(
     let created = trajectories::find(&*tx, id)
         .await?
         .ok_or_else(|| ApiError::internal("created trajectory vanished"))?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("trajectory.created", "trajectory", id)
+            .at(created.institution_id)
+            .details(serde_json::json!({"title": created.title})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/trajectories/{id}")))

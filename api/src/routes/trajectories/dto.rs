@@ -44,6 +44,7 @@ pub struct PlanDto {
     )]
     pub title: String,
     /// When the school adopted the plan.
+    #[serde(default, deserialize_with = "crate::extract::optional_date")]
     pub adopted_on: Option<NaiveDate>,
     /// A link or document reference.
     #[validate(length(min = 1, max = 500))]
@@ -61,7 +62,9 @@ pub struct ComponentInput {
     pub component_id: String,
     #[schema(value_type = schema::ComponentStatus)]
     pub status: ComponentStatus,
+    #[serde(default, deserialize_with = "crate::extract::optional_date")]
     pub started_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::extract::optional_date")]
     pub completed_on: Option<NaiveDate>,
     #[validate(length(max = 4000))]
     #[schema(max_length = 4000)]
@@ -80,7 +83,9 @@ pub struct CreateTrajectoryRequest {
         example = "Traject Borging LOB 2025-2027"
     )]
     pub title: String,
+    #[serde(deserialize_with = "crate::extract::date")]
     pub start_date: NaiveDate,
+    #[serde(deserialize_with = "crate::extract::date")]
     pub planned_end_date: NaiveDate,
     /// `active` when absent.
     #[schema(value_type = Option<schema::TrajectoryStatus>)]
@@ -116,7 +121,9 @@ pub struct UpdateTrajectoryRequest {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    #[serde(default, deserialize_with = "crate::extract::optional_date")]
     pub start_date: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::extract::optional_date")]
     pub planned_end_date: Option<NaiveDate>,
     #[schema(value_type = Option<schema::TrajectoryStatus>)]
     pub status: Option<TrajectoryStatus>,
@@ -239,6 +246,7 @@ impl From<Trajectory> for TrajectoryResponse {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateSessionRequest {
+    #[serde(deserialize_with = "crate::extract::date")]
     pub held_on: NaiveDate,
     #[serde(default)]
     #[validate(length(max = 50), nested)]

@@ -3,6 +3,7 @@
 use super::validate::{self, Errors};
 use super::{CreateSessionRequest, SessionResponse, visible};
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::trajectories;
 use crate::error::ApiResult;
 use crate::extract::ValidJson;
@@ -46,6 +47,14 @@ pub async fn create_session(
         summary,
         agreements,
         caller.id,
+    )
+    .await?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("trajectory.session_added", "trajectory", trajectory.id)
+            .at(trajectory.institution_id)
+            .details(serde_json::json!({"session_id": session.id, "held_on": session.held_on})),
     )
     .await?;
     tx.commit().await?;

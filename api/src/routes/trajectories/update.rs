@@ -3,6 +3,7 @@
 use super::validate::{self, Errors};
 use super::{TrajectoryResponse, UpdateTrajectoryRequest, visible};
 use crate::auth::AuthUser;
+use crate::db::audit::{self, Change};
 use crate::db::trajectories::{self, TrajectoryChange};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
@@ -27,6 +28,8 @@ pub async fn update_trajectory(
 ) -> ApiResult<web::Json<TrajectoryResponse>> {
     let (current, role) = visible(&state, &caller, id.into_inner()).await?;
     role.require_editor()?;
+    let before = serde_json::to_value(TrajectoryResponse::from(current.clone()))
+        .map_err(ApiError::internal)?;
     let b = body.0;
     if b.coach_ids.is_some() {
         caller.require_admin()?;
@@ -77,9 +80,20 @@ pub async fn update_trajectory(
     if !trajectories::update(&*tx, current.id, change).await? {
         return Err(ApiError::not_found());
     }
-    let updated = trajectories::find(&*tx, current.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let updated = TrajectoryResponse::from(
+        trajectories::find(&*tx, current.id)
+            .await?
+            .ok_or_else(ApiError::not_found)?,
+    );
+    let after = serde_json::to_value(&updated).map_err(ApiError::internal)?;
+    audit::record(
+        &*tx,
+        &caller,
+        Change::new("trajectory.updated", "trajectory", current.id)
+            .at(current.institution_id)
+            .details(audit::diff(&before, &after)),
+    )
+    .await?;
     tx.commit().await?;
-    Ok(web::Json(updated.into()))
+    Ok(web::Json(updated))
 }

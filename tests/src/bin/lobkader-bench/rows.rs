@@ -48,6 +48,8 @@ pub fn user(id: Uuid, email: &str, name: &str, hash: &str, role: &str) -> users:
         password_hash: Set(hash.to_owned()),
         role: Set(role.to_owned()),
         created_at: Set(Utc::now()),
+        token_generation: Set(0),
+        removed_at: Set(None),
     }
 }
 

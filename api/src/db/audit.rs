@@ -1,0 +1,192 @@
+//! The audit trail: who changed what, when, in which request. Every change is recorded in the
+//! transaction that makes it, so a change and its record land together or not at all. There
+//! is no function here to change or remove a record, and the database refuses both.
+
+use super::entities::audit_events;
+use crate::auth::AuthUser;
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
+};
+use std::future::Future;
+use uuid::Uuid;
+
+tokio::task_local! {
+    static REQUEST_ID: Option<Uuid>;
+}
+
+/// Runs `fut` (the handling of one request) with its request id at hand for the records it makes.
+pub async fn in_request<F: Future>(request_id: Option<Uuid>, fut: F) -> F::Output {
+    REQUEST_ID.scope(request_id, fut).await
+}
+
+/// One change, as a handler describes it.
+pub struct Change {
+    /// What happened, as `object.verb`, e.g. `evaluation.submitted`.
+    pub action: &'static str,
+    pub object_type: &'static str,
+    pub object_id: Option<Uuid>,
+    /// The institution whose trail shows the change, if any.
+    pub institution_id: Option<Uuid>,
+    /// A small description of the change: names of changed fields, before and after of short
+    /// values. Never passwords, tokens or free text such as remarks.
+    pub details: Option<serde_json::Value>,
+}
+
+impl Change {
+    pub fn new(action: &'static str, object_type: &'static str, object_id: Uuid) -> Self {
+        Change {
+            action,
+            object_type,
+            object_id: Some(object_id),
+            institution_id: None,
+            details: None,
+        }
+    }
+
+    pub fn at(mut self, institution_id: Uuid) -> Self {
+        self.institution_id = Some(institution_id);
+        self
+    }
+
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+}
+
+/// Who made a change: an account, or the service itself (the command line, the first start).
+#[derive(Debug, Clone, Copy)]
+pub enum Actor {
+    User(AuthUser),
+    System,
+}
+
+impl From<&AuthUser> for Actor {
+    fn from(user: &AuthUser) -> Self {
+        Actor::User(*user)
+    }
+}
+
+/// Appends the record of `change` by `actor`.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: impl Into<Actor>,
+    change: Change,
+) -> Result<(), DbErr> {
+    let (actor_id, actor_role) = match actor.into() {
+        Actor::User(u) => (Some(u.id), u.role.as_str()),
+        Actor::System => (None, "system"),
+    };
+    let request_id = REQUEST_ID.try_with(|id| *id).ok().flatten();
+    audit_events::Entity::insert(audit_events::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        at: Set(Utc::now()),
+        actor_id: Set(actor_id),
+        actor_role: Set(actor_role.to_owned()),
+        action: Set(change.action.to_owned()),
+        object_type: Set(change.object_type.to_owned()),
+        object_id: Set(change.object_id),
+        institution_id: Set(change.institution_id),
+        request_id: Set(request_id.map(|id| id.to_string())),
+        details: Set(change.details),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+/// Which records to list.
+#[derive(Debug, Default)]
+pub struct Filter {
+    pub institution_id: Option<Uuid>,
+    pub actor_id: Option<Uuid>,
+    pub action: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Records matching `filter`, newest first, and how many match in all.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    offset: u64,
+    limit: u64,
+) -> Result<(Vec<audit_events::Model>, u64), DbErr> {
+    let mut condition = Condition::all();
+    if let Some(id) = filter.institution_id {
+        condition = condition.add(audit_events::Column::InstitutionId.eq(id));
+    }
+    if let Some(id) = filter.actor_id {
+        condition = condition.add(audit_events::Column::ActorId.eq(id));
+    }
+    if let Some(action) = &filter.action {
+        condition = condition.add(audit_events::Column::Action.eq(action.as_str()));
+    }
+    if let Some(from) = filter.from {
+        condition = condition.add(audit_events::Column::At.gte(from));
+    }
+    if let Some(until) = filter.until {
+        condition = condition.add(audit_events::Column::At.lt(until));
+    }
+    let query = audit_events::Entity::find().filter(condition);
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(audit_events::Column::At)
+        .order_by_desc(audit_events::Column::Id)
+        .offset(offset)
+        .limit(limit)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The top-level fields that differ between two JSON objects, as `{"before": …, "after": …}`;
+/// timestamps of the change itself are left out, and long text is given as its length only.
+pub fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Value {
+    use serde_json::{Map, Value};
+    const LONG: usize = 80;
+    let small = |v: &Value| match v {
+        Value::String(s) if s.chars().count() > LONG => {
+            Value::String(format!("({} characters)", s.chars().count()))
+        }
+        other => other.clone(),
+    };
+    let (mut was, mut is) = (Map::new(), Map::new());
+    if let (Value::Object(b), Value::Object(a)) = (before, after) {
+        for (key, new) in a {
+            if key == "updated_at" || key == "updated_by" {
+                continue;
+            }
+            let old = b.get(key).unwrap_or(&Value::Null);
+            if old != new {
+                was.insert(key.clone(), small(old));
+                is.insert(key.clone(), small(new));
+            }
+        }
+    }
+    serde_json::json!({"before": was, "after": is})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::diff;
+    use serde_json::json;
+
+    #[test]
+    fn a_diff_names_what_changed_and_keeps_long_text_out() {
+        let long = "x".repeat(200);
+        let d = diff(
+            &json!({"name": "Oud", "region": "Eemland", "description": "kort", "updated_at": 1}),
+            &json!({"name": "Nieuw", "region": "Eemland", "description": long, "updated_at": 2}),
+        );
+        assert_eq!(
+            d,
+            json!({
+                "before": {"name": "Oud", "description": "kort"},
+                "after": {"name": "Nieuw", "description": "(200 characters)"}
+            })
+        );
+    }
+}
