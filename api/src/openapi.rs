@@ -71,7 +71,11 @@ const BODY_ERRORS: &[(&str, &str)] = &[
         "415",
         "The request body is not sent as `Content-Type: application/json`",
     ),
-    ("422", "A field is not acceptable; `errors` names it"),
+    (
+        "422",
+        "A field is not acceptable; `errors` names it. No text field accepts the NUL character \
+         (U+0000), which no database stores in text; a whole number may be written `4.0`",
+    ),
 ];
 
 impl Modify for Protected {
