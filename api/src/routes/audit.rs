@@ -66,7 +66,7 @@ pub struct AuditQuery {
     /// Only changes made by this account.
     pub actor_id: Option<Uuid>,
     /// Only this kind of change, e.g. `evaluation.submitted`.
-    #[param(max_length = 100)]
+    #[param(min_length = 1, max_length = 100)]
     pub action: Option<String>,
     /// Only changes at or after this moment (RFC 3339).
     pub from: Option<DateTime<Utc>>,
@@ -85,7 +85,7 @@ pub struct InstitutionAuditQuery {
     /// Only changes made by this account.
     pub actor_id: Option<Uuid>,
     /// Only this kind of change, e.g. `evaluation.submitted`.
-    #[param(max_length = 100)]
+    #[param(min_length = 1, max_length = 100)]
     pub action: Option<String>,
     /// Only changes at or after this moment (RFC 3339).
     pub from: Option<DateTime<Utc>>,
