@@ -387,14 +387,17 @@ async fn every_case_in_the_table_succeeds_for_a_caller_who_may_do_it(backend: Ba
     let member = new_account(&app, "decaan@baken.test").await;
     let coach = new_coach(&app, "coach@regio.test").await;
     let stranger = new_account(&app, "decaan@elders.test").await;
+    let me = app.get("/api/v1/me", &app.admin_token).await.expect(200);
+    let admin = me.body["id"].clone();
+    assert!(admin.is_string(), "/me names the admin: {}", me.text);
     // A school per case, as deleting or submitting the draft uses it up.
     for (n, case) in documented_cases(&app).await.into_iter().enumerate() {
         let name = format!("School {n}");
         let a = school(&app, &name, &member, &coach, &stranger.user_id).await;
-        let (token, status) = match case.allowed {
-            Who::Member(status) => (&a.member_token, status),
-            Who::Coach(status) => (&a.coach_token, status),
-            Who::Admin(status) => (&app.admin_token, status),
+        let (token, status, actor) = match case.allowed {
+            Who::Member(status) => (&a.member_token, status, json!(a.member)),
+            Who::Coach(status) => (&a.coach_token, status, json!(a.coach)),
+            Who::Admin(status) => (&app.admin_token, status, admin.clone()),
         };
         let r = (case.request)(&a)
             .send(&app, case.operation, Some(&bearer(token)))
@@ -404,6 +407,18 @@ async fn every_case_in_the_table_succeeds_for_a_caller_who_may_do_it(backend: Ba
             "{} as {:?}: {}",
             case.operation, case.allowed, r.text
         );
+        // Every change is in the audit trail, made by the caller in this very request.
+        if !case.operation.starts_with("GET ") {
+            let trail = app.get("/api/v1/audit?limit=1", &app.admin_token).await;
+            let newest = &trail.expect(200).body["items"][0];
+            let request = r.header("x-request-id").expect("X-Request-Id");
+            assert_eq!(
+                (&newest["request_id"], &newest["actor_id"]),
+                (&json!(request), &actor),
+                "{} is recorded: {newest}",
+                case.operation
+            );
+        }
     }
 }
 
@@ -845,6 +860,8 @@ async fn state_of(app: &TestApp, a: &School) -> Value {
         format!("/api/v1/users/{}", a.member),
         format!("/api/v1/institutions/{}/progress", a.id),
         format!("/api/v1/institutions/{}/action-points?limit=200", a.id),
+        // A refused change leaves no record in the school's audit trail either.
+        format!("/api/v1/institutions/{}/audit?limit=200", a.id),
         format!("/api/v1/action-points/{}", a.action_point),
         format!("/api/v1/trajectories/{}", a.trajectory),
         format!("/api/v1/trajectories/{}/sessions", a.trajectory),
