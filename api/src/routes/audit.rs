@@ -1,7 +1,7 @@
 //! Reading the audit trail: admins read all of it, an institution's kerngroep reads what was
 //! done to its own data. Nothing in the API changes or removes a record.
 
-use crate::auth::AuthUser;
+use crate::auth::{Access, AuthUser};
 use crate::db::audit::{self, Filter};
 use crate::db::entities::audit_events;
 use crate::db::institutions;
@@ -97,29 +97,35 @@ pub struct InstitutionAuditQuery {
     pub offset: Option<u64>,
 }
 
-fn check_period(from: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> ApiResult<()> {
-    match (from, until) {
-        (Some(f), Some(u)) if u < f => Err(ApiError::field("until", "must not be before `from`")),
-        _ => Ok(()),
-    }
-}
-
-fn check_action(action: Option<&String>) -> ApiResult<()> {
-    match action {
-        Some(a) if a.is_empty() || a.chars().count() > 100 => {
-            Err(ApiError::field("action", "must be 1 to 100 characters"))
-        }
-        _ => Ok(()),
-    }
-}
-
+/// One page of the records `q` asks for: 422 for a period that ends before it starts or an
+/// empty action.
 async fn page_of(
     state: &AppState,
-    filter: Filter,
-    limit: Option<u64>,
-    offset: Option<u64>,
+    q: AuditQuery,
 ) -> ApiResult<web::Json<Paged<AuditEventResponse>>> {
-    let (offset, limit) = Page { limit, offset }.resolve()?;
+    if let (Some(from), Some(until)) = (q.from, q.until)
+        && until < from
+    {
+        return Err(ApiError::field("until", "must not be before `from`"));
+    }
+    if q.action
+        .as_ref()
+        .is_some_and(|a| a.is_empty() || a.chars().count() > 100)
+    {
+        return Err(ApiError::field("action", "must be 1 to 100 characters"));
+    }
+    let (offset, limit) = Page {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve()?;
+    let filter = Filter {
+        institution_id: q.institution_id,
+        actor_id: q.actor_id,
+        action: q.action,
+        from: q.from,
+        until: q.until,
+    };
     let (rows, total) = audit::list(state.db.conn(), &filter, offset, limit).await?;
     Ok(web::Json(Paged {
         items: rows.into_iter().map(Into::into).collect(),
@@ -142,17 +148,7 @@ pub async fn list_audit(
     query: ValidQuery<AuditQuery>,
 ) -> ApiResult<web::Json<Paged<AuditEventResponse>>> {
     caller.require_admin()?;
-    let q = query.0;
-    check_period(q.from, q.until)?;
-    check_action(q.action.as_ref())?;
-    let filter = Filter {
-        institution_id: q.institution_id,
-        actor_id: q.actor_id,
-        action: q.action,
-        from: q.from,
-        until: q.until,
-    };
-    page_of(&state, filter, q.limit, q.offset).await
+    page_of(&state, query.0).await
 }
 
 /// The changes to one institution's data, newest first (admins and the institution's members).
@@ -169,22 +165,23 @@ pub async fn list_institution_audit(
     query: ValidQuery<InstitutionAuditQuery>,
 ) -> ApiResult<web::Json<Paged<AuditEventResponse>>> {
     let institution = id.into_inner();
-    caller
-        .access_to(&state.db, institution)
-        .await?
-        .require_kerngroep()?;
-    institutions::find(state.db.conn(), institution)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    let access = caller.access_to(&state.db, institution).await?;
+    access.require_kerngroep()?;
+    // A membership implies the institution; an admin's request names one that may not exist.
+    if access == Access::Admin {
+        institutions::find(state.db.conn(), institution)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+    }
     let q = query.0;
-    check_period(q.from, q.until)?;
-    check_action(q.action.as_ref())?;
-    let filter = Filter {
+    let q = AuditQuery {
         institution_id: Some(institution),
         actor_id: q.actor_id,
         action: q.action,
         from: q.from,
         until: q.until,
+        limit: q.limit,
+        offset: q.offset,
     };
-    page_of(&state, filter, q.limit, q.offset).await
+    page_of(&state, q).await
 }

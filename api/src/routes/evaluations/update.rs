@@ -72,12 +72,7 @@ pub async fn update_evaluation(
             .map(|p| p.into_iter().map(Into::into).collect()),
         trajectory_id: b.trajectory_id,
     };
-    let details = serde_json::json!({
-        "revision": current.revision + 1,
-        "fields": meta.names(),
-        "answers": answers.iter().map(|a| a.question_id.as_str()).collect::<Vec<_>>(),
-        "levels": levels.iter().map(|l| l.step).collect::<Vec<_>>(),
-    });
+    let fields = meta.names();
     let tx = state.db.begin_write().await?;
     let Some(updated) = evaluations::apply_change(&*tx, &current, meta, &answers, &levels).await?
     else {
@@ -89,7 +84,12 @@ pub async fn update_evaluation(
         &caller,
         Change::new("evaluation.updated", "evaluation", updated.id)
             .at(updated.institution_id)
-            .details(details),
+            .details(serde_json::json!({
+                "revision": updated.revision,
+                "fields": fields,
+                "answers": answers.iter().map(|a| &a.question_id).collect::<Vec<_>>(),
+                "levels": levels.iter().map(|l| l.step).collect::<Vec<_>>(),
+            })),
     )
     .await?;
     tx.commit().await?;

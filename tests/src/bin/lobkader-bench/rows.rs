@@ -8,8 +8,9 @@ use lobkader_api::db::entities::{
     trajectories, trajectory_coaches, trajectory_components, trajectory_kerngroep,
     trajectory_targets, users,
 };
+use lobkader_api::db::evaluations::step_levels_text;
 use lobkader_domain::trajectory::programme;
-use lobkader_domain::{Instrument, SchoolYear};
+use lobkader_domain::{Answer, AnswerEntry, Content, Instrument, Level, LevelEntry, SchoolYear};
 use rand::Rng;
 use rand::rngs::StdRng;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Iterable, Set};
@@ -258,7 +259,9 @@ impl Bulk {
             let at = date.and_time(NaiveTime::MIN).and_utc();
             let moment = if k == 0 { "baseline" } else { "interim" };
             let progress = k as f64 / span;
-            let summary = self.content(instrument, id, progress, rng);
+            let content = self.content(instrument, id, progress, rng);
+            let counts = content.answer_counts();
+            let count = |n: u32| Set(Some(i32::try_from(n).unwrap_or(i32::MAX)));
             self.evaluations.push(evaluations::ActiveModel {
                 id: Set(id),
                 institution_id: Set(institution),
@@ -280,11 +283,11 @@ impl Bulk {
                 submitted_by: Set(Some(member)),
                 trajectory_id: Set(*link),
                 // The summary the service stores when an evaluation is submitted.
-                answers_yes: Set(Some(summary.yes)),
-                answers_partly: Set(Some(summary.partly)),
-                answers_no: Set(Some(summary.no)),
-                answers_unknown: Set(Some(summary.unknown)),
-                step_levels: Set(Some(summary.step_levels)),
+                answers_yes: count(counts.yes),
+                answers_partly: count(counts.partly),
+                answers_no: count(counts.no),
+                answers_unknown: count(counts.unknown),
+                step_levels: Set(Some(step_levels_text(&content.levels))),
             });
         }
         if self.evaluations.len() >= EVALUATION_BATCH {
@@ -294,55 +297,65 @@ impl Bulk {
     }
 
     /// Twenty answers and five levels for evaluation `id`; `progress` from 0 to 1 moves
-    /// them from mostly `no` to mostly `yes`. Returns their summary.
+    /// them from mostly `no` to mostly `yes`. Returns them, to summarise as the service does.
     pub fn content(
         &mut self,
         instrument: &Instrument,
         id: Uuid,
         progress: f64,
         rng: &mut StdRng,
-    ) -> Summary {
-        let mut summary = Summary::default();
-        let mut levels = Vec::new();
+    ) -> Content {
+        let mut content = Content::default();
         for step in &instrument.steps {
             let mut sum = 0.0;
             for q in &step.questions {
                 let score: f64 = progress * 2.0 + rng.random_range(-0.7..0.7);
                 sum += score;
                 let answer = if rng.random_range(0..40) == 0 {
-                    "unknown"
+                    Answer::Unknown
                 } else if score < 0.6 {
-                    "no"
+                    Answer::No
                 } else if score < 1.4 {
-                    "partly"
+                    Answer::Partly
                 } else {
-                    "yes"
+                    Answer::Yes
                 };
-                *match answer {
-                    "yes" => &mut summary.yes,
-                    "partly" => &mut summary.partly,
-                    "no" => &mut summary.no,
-                    _ => &mut summary.unknown,
-                } += 1;
-                self.answers.push(evaluation_answers::ActiveModel {
-                    evaluation_id: Set(id),
-                    question_id: Set(q.id.clone()),
-                    answer: Set(answer.to_owned()),
-                    explanation: Set(None),
+                content.answers.push(AnswerEntry {
+                    question_id: q.id.clone(),
+                    answer,
+                    explanation: None,
                 });
             }
             let mean = sum / step.questions.len().max(1) as f64;
-            let level = LEVELS[(mean.round().clamp(0.0, 2.0)) as usize];
-            levels.push(format!("{}={level}", step.number));
-            self.levels.push(evaluation_levels::ActiveModel {
-                evaluation_id: Set(id),
-                step: Set(i16::from(step.number)),
-                level: Set(Some(level.to_owned())),
-                remarks: Set(None),
+            content.levels.push(LevelEntry {
+                step: step.number,
+                level: Some(Level::ALL[(mean.round().clamp(0.0, 2.0)) as usize]),
+                remarks: None,
             });
         }
-        summary.step_levels = levels.join(",");
-        summary
+        self.answers.extend(
+            content
+                .answers
+                .iter()
+                .map(|a| evaluation_answers::ActiveModel {
+                    evaluation_id: Set(id),
+                    question_id: Set(a.question_id.clone()),
+                    answer: Set(a.answer.id().to_owned()),
+                    explanation: Set(None),
+                }),
+        );
+        self.levels.extend(
+            content
+                .levels
+                .iter()
+                .map(|l| evaluation_levels::ActiveModel {
+                    evaluation_id: Set(id),
+                    step: Set(i16::from(l.step)),
+                    level: Set(l.level.map(|v| v.id().to_owned())),
+                    remarks: Set(None),
+                }),
+        );
+        content
     }
 
     /// How many evaluations wait to be written.
@@ -362,14 +375,4 @@ impl Bulk {
         self.counts.levels += insert_all(db, std::mem::take(&mut self.levels)).await?;
         Ok(())
     }
-}
-
-/// What the service stores with a submitted evaluation: answer counts and step levels.
-#[derive(Debug, Default)]
-pub struct Summary {
-    pub yes: i32,
-    pub partly: i32,
-    pub no: i32,
-    pub unknown: i32,
-    pub step_levels: String,
 }
