@@ -24,7 +24,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-use support::{Client, Service};
+use support::Service;
+use support::client::{Answer, Client, School, school};
 
 /// How many clients write at the same time.
 const CLIENTS: usize = 16;
@@ -70,7 +71,7 @@ async fn crash_test(backend: &str, dir: &Path, database_url: &str) {
     service.start();
     let client = Client::new(&service.base);
     service.wait_ready(&client, Duration::from_secs(60)).await;
-    let school = support::school(&client).await;
+    let school = school(&client).await;
 
     let stop = Arc::new(AtomicBool::new(false));
     let clients: Vec<_> = (0..CLIENTS)
@@ -300,11 +301,11 @@ impl Writer {
     /// else leaves the write unacknowledged, and is recorded as allowed or as a failure.
     async fn acknowledged(
         &mut self,
-        answer: Result<support::Answer, reqwest::Error>,
+        answer: Result<Answer, reqwest::Error>,
         status: u16,
         title: &str,
         revision: i64,
-    ) -> Option<support::Answer> {
+    ) -> Option<Answer> {
         let answer = match answer {
             Ok(answer) => answer,
             Err(_) => {
@@ -503,7 +504,7 @@ struct Check {
 }
 
 /// Reads back every evaluation of the institution and compares it with what was acknowledged.
-async fn verify(client: &Client, school: &support::School, report: &Report) -> Check {
+async fn verify(client: &Client, school: &School, report: &Report) -> Check {
     let token = Some(school.member_token.as_str());
     let mut listed = HashMap::new();
     let mut problems = Vec::new();

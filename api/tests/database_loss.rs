@@ -20,7 +20,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{Answer, Client, School, Service};
+use support::Service;
+use support::client::{Answer, Client, School, school};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_postgresql_answers_503_quickly_and_the_service_recovers_without_a_restart() {
@@ -32,7 +33,7 @@ async fn a_stopped_postgresql_answers_503_quickly_and_the_service_recovers_witho
     service.start();
     let client = Client::new(&service.base);
     service.wait_ready(&client, Duration::from_secs(60)).await;
-    let school = support::school(&client).await;
+    let school = school(&client).await;
     let token = Some(school.member_token.as_str());
     let pid = service.pid();
 
@@ -129,7 +130,7 @@ async fn a_full_disk_answers_503_corrupts_nothing_keeps_serving_reads_and_recove
     service.start_with(cmd);
     let client = Client::new(&service.base);
     service.wait_ready(&client, Duration::from_secs(60)).await;
-    let school = support::school(&client).await;
+    let school = school(&client).await;
     let token = Some(school.member_token.as_str());
     let pid = service.pid();
     // The service's view of its disk.

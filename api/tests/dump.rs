@@ -10,14 +10,15 @@
 // Test code: a panic is how a test fails.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use chrono::{DateTime, Timelike, Utc};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
+use support::Running;
+use support::http::login;
 
 const ADMIN_EMAIL: &str = "admin@lobkader.local";
 const ADMIN_PASSWORD: &str = "an-admin-password-for-the-dump-test";
@@ -25,14 +26,11 @@ const DEMO_PASSWORD: &str = "a-demo-password-for-the-dump-test";
 const COACH: &str = "i.visser@regio-zuiderhaven.example";
 
 fn lobkader(dir: &Path, database_url: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lobkader"));
-    cmd.current_dir(dir)
-        .env("DATABASE_URL", database_url)
-        .env_remove("LOBKADER_JWT_SECRET")
+    let mut cmd = support::lobkader(dir);
+    cmd.env("DATABASE_URL", database_url)
         .env("LOBKADER_ADMIN_EMAIL", ADMIN_EMAIL)
         .env("LOBKADER_ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("LOBKADER_DEMO_PASSWORD", DEMO_PASSWORD)
-        .env("RUST_LOG", "warn");
+        .env("LOBKADER_DEMO_PASSWORD", DEMO_PASSWORD);
     cmd
 }
 
@@ -76,36 +74,7 @@ fn sqlite(dir: &Path, name: &str) -> String {
 /// A new, empty database on the `TEST_DATABASE_URL` server, or `None` (with a note) without
 /// one. Under `CI` a missing server is a failure, never a silent pass.
 fn postgres() -> Option<String> {
-    static COUNTER: AtomicU32 = AtomicU32::new(0);
-    let server_url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("CI is set but TEST_DATABASE_URL is not: the PostgreSQL parts must run in CI")
-        }
-        _ => {
-            eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL part");
-            return None;
-        }
-    };
-    let name = format!(
-        "lobkader_dump_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime.block_on(async {
-        use sea_orm::{ConnectionTrait, Database};
-        let server = Database::connect(&server_url).await.unwrap();
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {name}"),
-            format!("CREATE DATABASE {name}"),
-        ] {
-            server.execute_unprepared(&sql).await.unwrap();
-        }
-        server.close().await.unwrap();
-    });
-    let (base, _) = server_url.rsplit_once('/').unwrap();
-    Some(format!("{base}/{name}"))
+    support::fresh_postgres_database_blocking("dump")
 }
 
 /// The databases a refusal is checked on: a new SQLite file, and PostgreSQL when there is one.
@@ -170,9 +139,9 @@ fn a_demo_region_moves_from_sqlite_to_postgresql_and_back_with_every_row_equal()
     succeed(dir, &sqlite_url, &["demo"]);
     // The first start stores the token-signing key, which must move along.
     let (before, token) = {
-        let service = Service::start(dir, &sqlite_url);
+        let service = Running::start(lobkader(dir, &sqlite_url));
         let token = login(service.port, ADMIN_EMAIL, ADMIN_PASSWORD);
-        (service.view(&token), token)
+        (view(service.port, &token), token)
     };
 
     let first = dir.join("first.jsonl");
@@ -205,13 +174,13 @@ fn a_demo_region_moves_from_sqlite_to_postgresql_and_back_with_every_row_equal()
     }
     assert_eq!(first, content(third), "back on SQLite, every line is equal");
 
-    let service = Service::start(dir, &postgres_url);
+    let service = Running::start(lobkader(dir, &postgres_url));
     // Passwords and the signing key came along: old tokens and every account still work.
     login(service.port, COACH, DEMO_PASSWORD);
     login(service.port, "lob@techniekcampus.example", DEMO_PASSWORD);
     let admin = login(service.port, ADMIN_EMAIL, ADMIN_PASSWORD);
-    assert_eq!(service.view(&token), service.view(&admin));
-    let after = service.view(&token);
+    assert_eq!(view(service.port, &token), view(service.port, &admin));
+    let after = view(service.port, &token);
     assert!(after.len() > 50, "{} resources compared", after.len());
     assert_eq!(
         microseconds(json!(before)),
@@ -317,6 +286,69 @@ fn a_dump_cut_short_is_refused_and_leaves_the_target_empty() {
 }
 
 #[test]
+fn a_row_that_does_not_fit_is_refused_and_leaves_the_target_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let (_, dump) = demo_dump(dir);
+    let text = std::fs::read_to_string(&dump).unwrap();
+    let rows: Vec<&str> = text.lines().collect();
+    let first_of = |table: &str| {
+        let tag = format!(r#""table":"{table}""#);
+        rows.iter().position(|l| l.contains(&tag)).unwrap()
+    };
+    // Each file keeps its counts in agreement, so only the row itself can be the reason.
+    let variant = |name: &str, change: &dyn Fn(&mut Vec<String>)| {
+        let mut lines: Vec<String> = rows.iter().map(|l| (*l).to_owned()).collect();
+        change(&mut lines);
+        let file = dir.join(name);
+        std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+        file
+    };
+    let edit_row = |lines: &mut Vec<String>, at: usize, edit: &dyn Fn(&mut Value)| {
+        let mut line: Value = serde_json::from_str(&lines[at]).unwrap();
+        edit(&mut line["row"]);
+        lines[at] = line.to_string();
+    };
+    // A user twice: the second has the first one's primary key.
+    let user = first_of("users");
+    let twice = variant("twice.jsonl", &|lines| {
+        assert!(lines[user + 1].contains(r#""table":"users""#));
+        lines[user + 1] = lines[user].clone();
+    });
+    // An answer to an evaluation that is not in the dump.
+    let answer = first_of("evaluation_answers");
+    let orphan = variant("orphan.jsonl", &|lines| {
+        edit_row(lines, answer, &|row| {
+            row["evaluation_id"] = json!("00000000-0000-4000-8000-000000000000");
+        });
+    });
+    // A value of the wrong type.
+    let evaluation = first_of("evaluations");
+    let mistyped = variant("mistyped.jsonl", &|lines| {
+        edit_row(lines, evaluation, &|row| row["revision"] = json!("many"));
+    });
+
+    for (file, reason) in [
+        (&twice, "the rows of users on line"),
+        (&orphan, "the rows of evaluation_answers on line"),
+        (
+            &mistyped,
+            &*format!("line {}: not a row of evaluations", evaluation + 1),
+        ),
+    ] {
+        for target in empty_targets(dir) {
+            let stderr = refused(dir, &target, file);
+            assert!(stderr.contains(reason), "{}: {stderr}", file.display());
+            assert!(stderr.contains("nothing was imported"), "{stderr}");
+            assert_empty(&export(dir, &target));
+            if target.starts_with("sqlite") {
+                std::fs::remove_file(dir.join("target.db")).unwrap();
+            }
+        }
+    }
+}
+
+#[test]
 fn a_dump_of_an_unknown_version_or_another_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
@@ -394,168 +426,61 @@ fn microseconds(value: Value) -> Value {
     }
 }
 
-/// The running service; stopped with SIGTERM when dropped, passed or failed.
-struct Service {
-    child: Child,
-    port: u16,
+/// GET `path`, expected to answer 200: the body.
+#[track_caller]
+fn read(port: u16, token: &str, path: &str) -> Value {
+    let r = support::http::get(port, path, token);
+    assert_eq!(r.status, 200, "{path}: {}", r.body);
+    r.body
 }
 
-impl Service {
-    fn start(dir: &Path, database_url: &str) -> Service {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = lobkader(dir, database_url)
-            .env("LOBKADER_ADDR", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap();
-        let service = Service { child, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-                && request(port, "GET", "/readyz", None, None).0 == 200
-            {
-                return service;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("the service did not become ready");
-    }
-
-    fn get(&self, token: &str, path: &str) -> Value {
-        let (status, body) = request(self.port, "GET", path, Some(token), None);
-        assert_eq!(status, 200, "{path}: {body}");
-        body
-    }
-
-    fn items(&self, token: &str, path: &str) -> Vec<Value> {
-        let page = self.get(token, path);
-        let items = page["items"].as_array().unwrap().clone();
-        assert_eq!(page["total"], items.len(), "{path}: one page holds all");
-        items
-    }
-
-    /// What an admin sees of every institution, evaluation, trajectory and account, by path.
-    fn view(&self, token: &str) -> BTreeMap<String, Value> {
-        let mut view = BTreeMap::new();
-        let mut read = |path: String| {
-            let body = self.get(token, &path);
-            view.insert(path, body);
-        };
-        for user in self.items(token, "/api/v1/users?limit=200") {
-            read(format!("/api/v1/users/{}", user["id"].as_str().unwrap()));
-        }
-        for institution in self.items(token, "/api/v1/institutions?limit=200") {
-            let base = format!(
-                "/api/v1/institutions/{}",
-                institution["id"].as_str().unwrap()
-            );
-            for sub in [
-                "",
-                "/members",
-                "/units",
-                "/progress",
-                "/action-points?limit=200",
-            ] {
-                read(format!("{base}{sub}"));
-            }
-            for evaluation in self.items(token, &format!("{base}/evaluations?limit=200")) {
-                read(format!(
-                    "/api/v1/evaluations/{}",
-                    evaluation["id"].as_str().unwrap()
-                ));
-            }
-        }
-        for trajectory in self.items(token, "/api/v1/trajectories?limit=200") {
-            let base = format!(
-                "/api/v1/trajectories/{}",
-                trajectory["id"].as_str().unwrap()
-            );
-            for sub in ["", "/sessions", "/progress"] {
-                read(format!("{base}{sub}"));
-            }
-        }
-        view
-    }
+/// The items of a list that fits one page.
+fn items(port: u16, token: &str, path: &str) -> Vec<Value> {
+    let page = read(port, token, path);
+    let items = page["items"].as_array().unwrap().clone();
+    assert_eq!(page["total"], items.len(), "{path}: one page holds all");
+    items
 }
 
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.child.id().to_string())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-    }
-}
-
-fn login(port: u16, email: &str, password: &str) -> String {
-    let body = json!({ "email": email, "password": password });
-    let (status, token) = request(port, "POST", "/api/v1/auth/token", None, Some(&body));
-    assert_eq!(status, 200, "login as {email}: {token}");
-    token["access_token"].as_str().unwrap().to_owned()
-}
-
-/// A minimal blocking HTTP/1.1 request over a plain TCP socket: the status and the JSON body
-/// (`null` when there is none).
-fn request(
-    port: u16,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<&Value>,
-) -> (u16, Value) {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let payload = body.map(Value::to_string).unwrap_or_default();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nAccept: application/json\r\nContent-Length: {}\r\n",
-        payload.len()
-    );
-    if body.is_some() {
-        head.push_str("Content-Type: application/json\r\n");
-    }
-    if let Some(token) = token {
-        head.push_str(&format!("Authorization: Bearer {token}\r\n"));
-    }
-    stream
-        .write_all(format!("{head}\r\n{payload}").as_bytes())
-        .unwrap();
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let text = String::from_utf8(raw).unwrap();
-    let (headers, mut rest) = text.split_once("\r\n\r\n").unwrap();
-    let status = headers.split(' ').nth(1).unwrap().parse().unwrap();
-    let mut body = String::new();
-    if headers
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        loop {
-            let (size, after) = rest.split_once("\r\n").unwrap();
-            let size = usize::from_str_radix(size.trim(), 16).unwrap();
-            if size == 0 {
-                break;
-            }
-            body.push_str(&after[..size]);
-            rest = &after[size + 2..];
-        }
-    } else {
-        body.push_str(rest);
-    }
-    let json = if body.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"))
+/// What an admin sees of every institution, evaluation, trajectory and account, by path.
+fn view(port: u16, token: &str) -> BTreeMap<String, Value> {
+    let mut view = BTreeMap::new();
+    let mut add = |path: String| {
+        let body = read(port, token, &path);
+        view.insert(path, body);
     };
-    (status, json)
+    for user in items(port, token, "/api/v1/users?limit=200") {
+        add(format!("/api/v1/users/{}", user["id"].as_str().unwrap()));
+    }
+    for institution in items(port, token, "/api/v1/institutions?limit=200") {
+        let base = format!(
+            "/api/v1/institutions/{}",
+            institution["id"].as_str().unwrap()
+        );
+        for sub in [
+            "",
+            "/members",
+            "/units",
+            "/progress",
+            "/action-points?limit=200",
+        ] {
+            add(format!("{base}{sub}"));
+        }
+        for evaluation in items(port, token, &format!("{base}/evaluations?limit=200")) {
+            add(format!(
+                "/api/v1/evaluations/{}",
+                evaluation["id"].as_str().unwrap()
+            ));
+        }
+    }
+    for trajectory in items(port, token, "/api/v1/trajectories?limit=200") {
+        let base = format!(
+            "/api/v1/trajectories/{}",
+            trajectory["id"].as_str().unwrap()
+        );
+        for sub in ["", "/sessions", "/progress"] {
+            add(format!("{base}{sub}"));
+        }
+    }
+    view
 }

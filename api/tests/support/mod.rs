@@ -1,13 +1,18 @@
-//! What the durability tests share: the `lobkader` binary run as a child process that can be
-//! killed and started again on the same database, a small HTTP client that tells an
-//! acknowledged answer from a failed connection, and the setup every test starts from (an
-//! institution with a member of its kerngroep).
+//! What the tests of the `lobkader` binary share: the binary run as a child process with an
+//! environment of the test's own, started on a free port and stopped with SIGTERM (or killed
+//! and started again on the same database), a blocking HTTP client for synchronous tests
+//! ([`http`]), an asynchronous one that tells an answer from a failed connection ([`client`]),
+//! and a fresh PostgreSQL database per test.
 
 #![allow(dead_code)]
 
-use serde_json::{Value, json};
+pub mod client;
+pub mod http;
+
+use client::Client;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 pub const ADMIN_EMAIL: &str = "admin@durability.test";
@@ -22,8 +27,104 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// The service as an operator runs it: the real binary on one port and one database, started
-/// again on the same port and database after every kill.
+/// The binary's path.
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_lobkader")
+}
+
+/// The binary, run in `dir`, with none of the test process's settings (see [`isolate`]).
+pub fn lobkader(dir: &Path) -> Command {
+    let mut cmd = Command::new(binary());
+    isolate(&mut cmd).current_dir(dir);
+    cmd
+}
+
+/// Keeps the settings of whoever runs the tests (`DATABASE_URL`, any `LOBKADER_*`) away from
+/// the service, and logs only warnings; a test sets what it needs after this.
+pub fn isolate(cmd: &mut Command) -> &mut Command {
+    cmd.env_remove("DATABASE_URL");
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("LOBKADER_") {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("RUST_LOG", "warn")
+}
+
+/// SIGTERM, and the exit status once the process has ended; panics after 30 seconds.
+pub fn stop(child: &mut Child) -> ExitStatus {
+    let sent = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the service ignored SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `lobkader serve` on a free port, for synchronous tests; stopped with SIGTERM when dropped,
+/// passed or failed.
+pub struct Running {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Running {
+    /// Spawns `cmd` (the binary, configured by the test) listening on a free port, without
+    /// waiting for it; see [`Running::wait_ready`].
+    pub fn spawn(mut cmd: Command) -> Running {
+        let port = free_port();
+        let child = cmd
+            .env("LOBKADER_ADDR", format!("127.0.0.1:{port}"))
+            .spawn()
+            .unwrap();
+        Running { child, port }
+    }
+
+    /// Spawns `cmd` with its standard output discarded, and waits until it is ready.
+    pub fn start(mut cmd: Command) -> Running {
+        cmd.stdout(Stdio::null());
+        let mut running = Running::spawn(cmd);
+        running.wait_ready();
+        running
+    }
+
+    pub fn wait_ready(&mut self) {
+        http::wait_ready(self.port, &mut self.child);
+    }
+
+    /// SIGTERM; the exit status.
+    pub fn stop(mut self) -> ExitStatus {
+        stop(&mut self.child)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(self.child.id().to_string())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The service as an operator runs it, for the asynchronous durability tests: the real binary
+/// on one port and one database, started again on the same port and database after every kill.
 pub struct Service {
     pub base: String,
     pub port: u16,
@@ -48,7 +149,7 @@ impl Service {
 
     /// The binary's path.
     pub fn binary() -> &'static str {
-        env!("CARGO_BIN_EXE_lobkader")
+        binary()
     }
 
     /// Sets the environment, working directory and output of `cmd`, which runs the binary
@@ -59,17 +160,14 @@ impl Service {
             .append(true)
             .open(self.log_path())
             .unwrap();
-        cmd.current_dir(&self.dir)
+        isolate(cmd)
+            .current_dir(&self.dir)
             .env("DATABASE_URL", &self.database_url)
             .env("LOBKADER_ADDR", format!("127.0.0.1:{}", self.port))
             .env("LOBKADER_ADMIN_EMAIL", ADMIN_EMAIL)
             .env("LOBKADER_ADMIN_PASSWORD", ADMIN_PASSWORD)
             .env("LOBKADER_TOKEN_TTL_SECONDS", "86400")
             .env("LOBKADER_WORKERS", "4")
-            .env_remove("LOBKADER_JWT_SECRET")
-            .env_remove("LOBKADER_SQLITE_SYNCHRONOUS")
-            .env_remove("LOBKADER_DB_MAX_CONNECTIONS")
-            .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
@@ -88,7 +186,7 @@ impl Service {
 
     /// Starts the binary (`lobkader serve`).
     pub fn start(&mut self) {
-        let mut cmd = Command::new(Self::binary());
+        let mut cmd = Command::new(binary());
         cmd.arg("serve");
         self.start_with(cmd);
     }
@@ -116,21 +214,8 @@ impl Service {
     /// SIGTERM, and waits for a clean exit.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let sent = Command::new("kill")
-                .arg("-TERM")
-                .arg(child.id().to_string())
-                .status()
-                .unwrap();
-            assert!(sent.success());
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                if let Some(status) = child.try_wait().unwrap() {
-                    assert!(status.success(), "unclean stop: {status}");
-                    return;
-                }
-                assert!(Instant::now() < deadline, "the service ignored SIGTERM");
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            let status = stop(&mut child);
+            assert!(status.success(), "unclean stop: {status}");
         }
     }
 
@@ -163,181 +248,13 @@ impl Drop for Service {
     }
 }
 
-/// A response read whole: an acknowledged answer.
-#[derive(Debug, Clone)]
-pub struct Answer {
-    pub status: u16,
-    pub etag: Option<String>,
-    pub retry_after: Option<String>,
-    pub content_type: Option<String>,
-    pub body: Value,
-}
-
-/// An HTTP client for one service; a request that gets no complete answer is an `Err`.
-#[derive(Clone)]
-pub struct Client {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Client {
-    pub fn new(base: &str) -> Client {
-        Client {
-            base: base.to_owned(),
-            http: reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(2))
-                .timeout(Duration::from_secs(20))
-                .build()
-                .unwrap(),
-        }
-    }
-
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        if_match: Option<&str>,
-        body: Option<&Value>,
-    ) -> Result<Answer, reqwest::Error> {
-        let mut req = self.http.request(method, format!("{}{path}", self.base));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(etag) = if_match {
-            req = req.header("if-match", etag);
-        }
-        if let Some(body) = body {
-            req = req.json(body);
-        }
-        let resp = req.send().await?;
-        let header = |name: &str| {
-            resp.headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let (etag, retry_after, content_type) = (
-            header("etag"),
-            header("retry-after"),
-            header("content-type"),
-        );
-        let status = resp.status().as_u16();
-        let text = resp.text().await?;
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Ok(Answer {
-            status,
-            etag,
-            retry_after,
-            content_type,
-            body,
-        })
-    }
-
-    pub async fn get(&self, path: &str, token: Option<&str>) -> Result<Answer, reqwest::Error> {
-        self.send(reqwest::Method::GET, path, token, None, None)
-            .await
-    }
-
-    pub async fn post(
-        &self,
-        path: &str,
-        token: Option<&str>,
-        body: &Value,
-    ) -> Result<Answer, reqwest::Error> {
-        self.send(reqwest::Method::POST, path, token, None, Some(body))
-            .await
-    }
-
-    /// Sends and insists on `status` (test setup, with the service known to be up).
-    pub async fn must(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-        status: u16,
-    ) -> Answer {
-        let answer = self
-            .send(method.clone(), path, token, None, body)
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        assert_eq!(answer.status, status, "{method} {path}: {}", answer.body);
-        answer
-    }
-
-    pub async fn login(&self, email: &str, password: &str) -> String {
-        let body = json!({"email": email, "password": password});
-        let answer = self
-            .must(
-                reqwest::Method::POST,
-                "/api/v1/auth/token",
-                None,
-                Some(&body),
-                200,
-            )
-            .await;
-        answer.body["access_token"].as_str().unwrap().to_owned()
-    }
-}
-
-/// An institution and a member of its kerngroep, made through the API by the first admin.
-pub struct School {
-    pub institution: String,
-    pub member_token: String,
-}
-
-pub async fn school(client: &Client) -> School {
-    use reqwest::Method;
-    let admin = client.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    let institution = client
-        .must(
-            Method::POST,
-            "/api/v1/institutions",
-            Some(&admin),
-            Some(&json!({"name": "Durability College", "sector": "vo", "region": "Eemland"})),
-            201,
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let email = "kerngroep@durability.test";
-    let user = client
-        .must(
-            Method::POST,
-            "/api/v1/users",
-            Some(&admin),
-            Some(
-                &json!({"email": email, "display_name": "Kerngroep", "password": MEMBER_PASSWORD}),
-            ),
-            201,
-        )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    client
-        .must(
-            Method::POST,
-            &format!("/api/v1/institutions/{institution}/members"),
-            Some(&admin),
-            Some(&json!({"user_id": user, "function": "decaan"})),
-            201,
-        )
-        .await;
-    School {
-        institution,
-        member_token: client.login(email, MEMBER_PASSWORD).await,
-    }
-}
-
-/// A fresh, empty database on the PostgreSQL server named by `TEST_DATABASE_URL`; `None`
-/// (with a note) without one, except under `CI`, where a missing server is a failure.
+/// A fresh, empty database on the PostgreSQL server named by `TEST_DATABASE_URL`, named after
+/// `label`, the process and a counter (so tests running side by side each have their own);
+/// `None` (with a note) without a server, except under `CI`, where a missing server is a
+/// failure.
 pub async fn fresh_postgres_database(label: &str) -> Option<String> {
     use sea_orm::{ConnectionTrait, Database};
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
     let server_url = match std::env::var("TEST_DATABASE_URL") {
         Ok(url) if !url.is_empty() => url,
         _ if std::env::var_os("CI").is_some() => {
@@ -348,19 +265,28 @@ pub async fn fresh_postgres_database(label: &str) -> Option<String> {
             return None;
         }
     };
-    let name = format!("lobkader_{label}_{}", std::process::id());
+    let name = format!(
+        "lobkader_{label}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
     let server = Database::connect(&server_url).await.unwrap();
-    server
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name}"))
-        .await
-        .unwrap();
-    server
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        server.execute_unprepared(&sql).await.unwrap();
+    }
     server.close().await.ok();
     let (base, _) = server_url
         .rsplit_once('/')
         .expect("TEST_DATABASE_URL ends in /<database>");
     Some(format!("{base}/{name}"))
+}
+
+/// [`fresh_postgres_database`] for synchronous tests.
+pub fn fresh_postgres_database_blocking(label: &str) -> Option<String> {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(fresh_postgres_database(label))
 }
