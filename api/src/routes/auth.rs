@@ -4,7 +4,7 @@ mod limits;
 
 pub use limits::{Attempt, LoginLimits};
 
-use crate::auth::{AuthUser, password};
+use crate::auth::AuthUser;
 use crate::db::users;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::ValidJson;
@@ -13,7 +13,6 @@ use crate::routes::members::MembershipResponse;
 use crate::routes::users::UserResponse;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::Utc;
 use lobkader_domain::institution::Email;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -71,34 +70,20 @@ pub async fn create_token(
     body: ValidJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let attempt = limits::Attempt::new(**limits, &body.email, client);
-    // A refused attempt costs no hash.
-    attempt.check(state.db.conn(), Utc::now()).await?;
+    let attempt = Attempt::new(**limits, &body.email, client);
     let known = match Email::parse(&body.email) {
         Ok(email) => users::credentials(state.db.conn(), &email).await?,
         Err(_) => None,
     };
+    let (stored, user) = known.map(|c| (c.password_hash, c.user)).unzip();
     let supplied = SecretString::from(body.password);
-    // An unknown address costs the same hash as a known one.
-    let (stored, user) = match known {
-        Some(c) => (c.password_hash, Some(c.user)),
-        None => (password::dummy_hash(), None),
-    };
-    let matches = password::verify(supplied, stored).await?;
-    let Some(user) = user.filter(|_| matches) else {
-        let tx = state.db.begin_write().await?;
-        attempt.record_failure(&*tx, Utc::now()).await?;
-        tx.commit().await?;
+    let right = attempt.verify(&state.db, supplied, stored).await?;
+    let Some(user) = user.filter(|_| right) else {
         return Err(ApiError::new(
             ErrorCode::InvalidCredentials,
             "The e-mail address or password is wrong.",
         ));
     };
-    // Checked again: failures sent alongside this attempt may have reached a limit while it
-    // was hashed, and then its answer must not tell that the password was right.
-    if attempt.check(state.db.conn(), Utc::now()).await? > 0 {
-        attempt.succeeded(state.db.conn()).await?;
-    }
     let token = state
         .tokens
         .issue_at_generation(user.id, user.role, user.token_generation)

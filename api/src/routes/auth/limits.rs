@@ -10,16 +10,21 @@
 //! successful login does not empty it: a guesser with one account of their own must not be
 //! able to reset their counter.
 //!
-//! Limits are checked before the password is hashed (a refused attempt costs no hash), and a
-//! failure is recorded after it, in a transaction that checks again: of any number of attempts
-//! sent at once, only as many can be answered 401 as the limits allow; the rest are refused
-//! with 429, so nothing is learnt from them.
+//! [`Attempt::verify`] checks a password under these limits, for a login and for a change of
+//! one's own password alike. Limits are checked before the password is hashed (a refused
+//! attempt costs no hash), and a failure is recorded after it, in a transaction that checks
+//! again: of any number of attempts sent at once, only as many can be told the password was
+//! wrong as the limits allow, and a right password that a limit reached meanwhile is refused
+//! too; the rest answer 429, so nothing is learnt from them.
 
+use crate::auth::password;
+use crate::db::Db;
 use crate::db::throttles::{self, Throttle};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::middleware::client_addr::ClientAddr;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::ConnectionTrait;
+use secrecy::SecretString;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -65,9 +70,37 @@ impl Attempt {
             .collect()
     }
 
+    /// Whether `supplied` is the password `stored` is a hash of, under the limits: refused with
+    /// 429 while a limit is reached, and a failure is recorded. `None` stands for an account
+    /// that does not exist: it costs the same hash and never matches, so the time taken does
+    /// not tell whether the address has an account.
+    pub async fn verify(
+        &self,
+        db: &Db,
+        supplied: SecretString,
+        stored: Option<String>,
+    ) -> ApiResult<bool> {
+        // A refused attempt costs no hash.
+        self.check(db.conn(), Utc::now()).await?;
+        let known = stored.is_some();
+        let stored = stored.unwrap_or_else(password::dummy_hash);
+        if !(password::verify(supplied, stored).await? && known) {
+            let tx = db.begin_write().await?;
+            self.record_failure(&*tx, Utc::now()).await?;
+            tx.commit().await?;
+            return Ok(false);
+        }
+        // Checked again: failures sent alongside this attempt may have reached a limit while it
+        // was hashed, and then its answer must not tell that the password was right.
+        if self.check(db.conn(), Utc::now()).await? > 0 {
+            throttles::clear(db.conn(), &self.email_key).await?;
+        }
+        Ok(true)
+    }
+
     /// Refuses with 429 when a limit is reached; otherwise the failures of the e-mail address
     /// so far.
-    pub async fn check(&self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<i32> {
+    async fn check(&self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<i32> {
         let seen = throttles::get_many(db, &self.keys()).await?;
         self.refuse_if_limited(&seen, now)?;
         Ok(seen.get(&self.email_key).map_or(0, |t| t.failures))
@@ -75,11 +108,7 @@ impl Attempt {
 
     /// Records a failure, unless (checked again, with the records locked) a limit is reached:
     /// then the attempt is refused with 429 and not counted, since nothing was revealed.
-    pub async fn record_failure(
-        &self,
-        db: &impl ConnectionTrait,
-        now: DateTime<Utc>,
-    ) -> ApiResult<()> {
+    async fn record_failure(&self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<()> {
         let seen = throttles::get_many_for_update(db, &self.keys(), now).await?;
         self.refuse_if_limited(&seen, now)?;
         let failures = seen.get(&self.email_key).map_or(0, |t| t.failures) + 1;
@@ -98,12 +127,6 @@ impl Attempt {
             };
             throttles::put(db, key, address).await?;
         }
-        Ok(())
-    }
-
-    /// Forgets the failures of the e-mail address after a successful login.
-    pub async fn succeeded(&self, db: &impl ConnectionTrait) -> ApiResult<()> {
-        throttles::clear(db, &self.email_key).await?;
         Ok(())
     }
 

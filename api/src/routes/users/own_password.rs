@@ -9,7 +9,6 @@ use crate::middleware::client_addr::ClientAddr;
 use crate::routes::auth::{Attempt, LoginLimits};
 use crate::startup::AppState;
 use actix_web::{HttpResponse, put, web};
-use chrono::Utc;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
@@ -56,20 +55,15 @@ pub async fn change_password(
         .await?
         .ok_or_else(|| ApiError::unauthorized("The account of this token no longer exists."))?;
     let attempt = Attempt::new(**limits, &account.user.email, client);
-    // A refused attempt costs no hash.
-    let failures = attempt.check(state.db.conn(), Utc::now()).await?;
     let current = SecretString::from(body.current_password);
-    if !password::verify(current, account.password_hash).await? {
-        let tx = state.db.begin_write().await?;
-        attempt.record_failure(&*tx, Utc::now()).await?;
-        tx.commit().await?;
+    if !attempt
+        .verify(&state.db, current, Some(account.password_hash))
+        .await?
+    {
         return Err(ApiError::field(
             "current_password",
             "is not the account's current password",
         ));
-    }
-    if failures > 0 {
-        attempt.succeeded(state.db.conn()).await?;
     }
     let hash = password::hash(SecretString::from(body.new_password)).await?;
     let change = UserChange {
