@@ -102,6 +102,9 @@ impl Application {
                     let allowed = allowed.clone();
                     async move { fallback(&req, &allowed) }
                 }))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::auth::authenticate_first,
+                ))
                 .wrap(actix_web::middleware::Condition::new(
                     expose_query_count,
                     actix_web::middleware::from_fn(count_queries),

@@ -19,6 +19,7 @@ backend_tests!(
     removing_an_account_ends_its_tokens_login_and_memberships_and_keeps_its_work,
     an_admin_cannot_remove_or_demote_themselves_and_others_may_not_touch_accounts,
     a_change_through_another_instance_takes_effect_there_within_the_cache_lifetime,
+    a_revoked_token_is_refused_before_anything_about_the_request_is_told,
     a_token_of_a_previous_key_works_after_a_restart_with_a_new_key,
     tokens_name_their_key_and_an_unknown_key_id_is_refused,
     stored_keys_rotate_without_logging_anyone_out_and_pruned_keys_stop_verifying,
@@ -341,6 +342,33 @@ async fn a_change_through_another_instance_takes_effect_there_within_the_cache_l
         assert_eq!(r.status, 200, "{}", r.text);
         assert!(changed.elapsed() < limit, "still accepted after {limit:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn a_revoked_token_is_refused_before_anything_about_the_request_is_told(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let admin = app.admin_token.clone();
+    let bad_body = Some(json!({"current_password": 5, "new_password": NEW_PASSWORD}));
+    let cases = [
+        (Method::PUT, "/api/v1/me/password", bad_body, 422),
+        (Method::GET, "/api/v1/users/not-an-id", None, 400),
+        (Method::GET, "/api/v1/users?limit=many", None, 400),
+    ];
+    for (i, (method, path, body, fault)) in cases.into_iter().enumerate() {
+        let (id, token) = app.create_user(&format!("lid{i}@baken.test")).await;
+        let r = app
+            .request(method.clone(), path, Some(&token), body.clone(), &[])
+            .await;
+        assert_eq!(r.status, fault, "{path} while the token works: {}", r.text);
+        let role = Some(json!({"role": "coach"}));
+        let user = format!("/api/v1/users/{id}");
+        app.request(Method::PATCH, &user, Some(&admin), role, &[])
+            .await
+            .expect(200);
+        // The account is read from the database again now, which takes a while; the fault of
+        // the request, found at once, must not be told meanwhile.
+        let r = app.request(method, path, Some(&token), body, &[]).await;
+        assert_revoked(&r, path);
     }
 }
 

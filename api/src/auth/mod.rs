@@ -1,6 +1,11 @@
 //! Authentication and authorisation: password hashing, bearer tokens, the [`AuthUser`]
 //! extractor, and the explicit checks handlers call (`require_admin`, `require_member_of`).
 //! An object outside the caller's scope answers 404, never 403, so its existence stays hidden.
+//!
+//! A request that presents a token is authenticated by [`authenticate_first`], a middleware,
+//! before its handler's extractors run: those run side by side, and one that fails at once
+//! (a malformed path, query or body) would otherwise answer before an authentication that
+//! waits for the database. So a caller without a valid token always hears 401 first.
 
 pub mod accounts;
 pub mod keys;
@@ -10,9 +15,11 @@ pub mod token;
 use crate::db::{Db, trajectories, users};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
@@ -119,12 +126,36 @@ impl FromRequest for AuthUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(Authenticated(outcome)) = req.extensions_mut().remove() {
+            return Box::pin(std::future::ready(outcome));
+        }
         let presented = state_and_token(req);
         Box::pin(async move {
             let (state, token) = presented?;
             authenticate(&state, &token).await
         })
     }
+}
+
+/// The outcome of [`authenticate_first`], for the [`AuthUser`] extractor to take.
+struct Authenticated(ApiResult<AuthUser>);
+
+/// Middleware: authenticates a request that presents an `Authorization` header before its
+/// handler runs, and leaves the outcome for the [`AuthUser`] extractor, which then answers at
+/// once. A request without the header is left alone (the extractor refuses it at once anyway),
+/// and so is the outcome when the handler needs no caller.
+pub async fn authenticate_first(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        let outcome = match state_and_token(req.request()) {
+            Ok((state, token)) => authenticate(&state, &token).await,
+            Err(e) => Err(e),
+        };
+        req.extensions_mut().insert(Authenticated(outcome));
+    }
+    next.call(req).await
 }
 
 fn state_and_token(req: &HttpRequest) -> ApiResult<(web::Data<AppState>, String)> {
