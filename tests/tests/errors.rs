@@ -167,6 +167,18 @@ async fn malformed_requests_answer_400_naming_what_is_wrong(backend: Backend) {
         &["errors"],
         "invalid_query_value",
     );
+    // A school year not written as its documented pattern, `YYYY-YYYY`.
+    let r = app
+        .get(&format!("{list}?school_year=2025%2F2026"), &admin)
+        .await;
+    assert_problem(
+        &r,
+        400,
+        "invalid_query_parameter",
+        &["errors"],
+        "school_year_not_a_pair_of_years",
+    );
+    assert_eq!(fields(&r), ["school_year"]);
     let r = app.get("/api/v1/institutions?limit=many", &admin).await;
     assert_problem(
         &r,
@@ -580,6 +592,19 @@ async fn unacceptable_fields_answer_422_with_the_field_list(backend: Backend) {
     assert_eq!(fields(&r), ["participants[1].name"]);
     let history = format!("/api/v1/institutions/{school}/evaluations");
     assert_eq!(app.get(&history, &admin).await.expect(200).body["total"], 0);
+
+    // A school year written as its pattern says, of two years that do not follow each other.
+    let r = app
+        .get(&format!("{history}?school_year=2025-2027"), &admin)
+        .await;
+    assert_problem(
+        &r,
+        422,
+        "validation_failed",
+        &["errors"],
+        "school_year_not_consecutive",
+    );
+    assert_eq!(fields(&r), ["school_year"]);
 }
 
 async fn an_incomplete_evaluation_answers_422_with_what_is_missing(backend: Backend) {

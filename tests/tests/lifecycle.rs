@@ -426,8 +426,9 @@ async fn the_history_lists_newest_first_and_filters(backend: Backend) {
     let bad_year = app
         .get(&format!("{list}?school_year=2025-2027"), &m.token)
         .await
-        .expect(400);
-    assert_eq!(bad_year.body["code"], "invalid_query_parameter");
+        .expect(422);
+    assert_eq!(bad_year.body["code"], "validation_failed");
+    assert_eq!(bad_year.body["errors"][0]["field"], "school_year");
     let bad_status = app
         .get(&format!("{list}?status=lost"), &m.token)
         .await

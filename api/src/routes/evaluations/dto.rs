@@ -55,6 +55,7 @@ pub struct CreateEvaluationRequest {
     #[schema(min_length = 1, max_length = 20, example = "2026-04")]
     pub instrument_version: Option<String>,
     /// The date the evaluation is about; the school year (1 August – 31 July) follows from it.
+    #[serde(deserialize_with = "crate::extract::date")]
     pub reference_date: NaiveDate,
     #[schema(value_type = schema::Moment)]
     pub moment: Moment,
@@ -114,6 +115,7 @@ pub struct UpdateEvaluationRequest {
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
     pub levels: Vec<LevelDto>,
+    #[serde(default, deserialize_with = "crate::extract::optional_date")]
     pub reference_date: Option<NaiveDate>,
     #[schema(value_type = Option<schema::Moment>)]
     pub moment: Option<Moment>,

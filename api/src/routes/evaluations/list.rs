@@ -10,7 +10,8 @@ use crate::schema;
 use crate::startup::AppState;
 use actix_web::{get, web};
 use lobkader_domain::{SchoolYear, Status};
-use serde::Deserialize;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -21,9 +22,11 @@ pub struct HistoryQuery {
     /// Only drafts or only submitted evaluations.
     #[param(value_type = Option<schema::EvaluationStatus>)]
     pub status: Option<Status>,
-    /// Only this school year, e.g. `2025-2026`.
-    #[param(value_type = Option<String>, example = "2025-2026")]
-    pub school_year: Option<SchoolYear>,
+    /// Only this school year: two consecutive years, e.g. `2025-2026`. Written otherwise it is
+    /// 400; two years that do not follow each other are 422.
+    #[serde(default, deserialize_with = "year_pair")]
+    #[param(pattern = r"^[0-9]{4}-[0-9]{4}$", example = "2025-2026")]
+    pub school_year: Option<String>,
     /// Only evaluations about this unit.
     pub unit_id: Option<Uuid>,
     /// Only the measurement moments of this trajectory.
@@ -60,7 +63,11 @@ pub async fn list_evaluations(
     .resolve()?;
     let filter = evaluations::ListFilter {
         status: q.status,
-        school_year: q.school_year,
+        school_year: q
+            .school_year
+            .map(|y| y.parse::<SchoolYear>())
+            .transpose()
+            .map_err(|e| ApiError::field("school_year", e.to_string()))?,
         unit_id: q.unit_id,
         trajectory_id: q.trajectory_id,
     };
@@ -72,4 +79,20 @@ pub async fn list_evaluations(
         limit,
         offset,
     }))
+}
+
+/// Reads `school_year` as written by the documented pattern, `YYYY-YYYY`; whether the two years
+/// follow each other is the domain's to say.
+fn year_pair<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    let shaped = |t: &str| {
+        let b = t.as_bytes();
+        b.len() == 9 && b[4] == b'-' && b[..4].iter().chain(&b[5..]).all(u8::is_ascii_digit)
+    };
+    match text {
+        Some(t) if !shaped(&t) => Err(D::Error::custom(format_args!(
+            "`{t}` is not written as YYYY-YYYY"
+        ))),
+        text => Ok(text),
+    }
 }

@@ -39,10 +39,10 @@ pub enum Format {
 #[into_params(parameter_in = Query)]
 pub struct ProgressQuery {
     /// `csv` for a spreadsheet; otherwise the `Accept` header decides (default JSON).
-    #[param(value_type = Option<Format>)]
+    #[param(inline)]
     pub format: Option<Format>,
     /// The CSV separator: `comma` (default) or `semicolon` (Excel with a Dutch locale).
-    #[param(value_type = Option<Delimiter>)]
+    #[param(inline)]
     pub delimiter: Option<Delimiter>,
 }
 
