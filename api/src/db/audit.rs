@@ -142,19 +142,31 @@ pub async fn list(
     Ok((rows, total))
 }
 
-/// The top-level fields that differ between two JSON objects, as `{"before": …, "after": …}`;
-/// timestamps of the change itself are left out, and long text is given as its length only.
-pub fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json::Value {
+/// The top-level fields that differ between two versions of an object (as they serialise),
+/// as `{"before": …, "after": …}`; timestamps of the change itself are left out, and long text,
+/// lists and objects are given as their size only.
+pub fn diff<T: serde::Serialize>(
+    before: &T,
+    after: &T,
+) -> Result<serde_json::Value, serde_json::Error> {
     use serde_json::{Map, Value};
+    let (before, after) = (serde_json::to_value(before)?, serde_json::to_value(after)?);
     const LONG: usize = 80;
     let small = |v: &Value| match v {
         Value::String(s) if s.chars().count() > LONG => {
             Value::String(format!("({} characters)", s.chars().count()))
         }
+        // Lists and objects (a trajectory's components, say) may hold free text of any length.
+        Value::Array(items) if v.to_string().chars().count() > LONG => {
+            Value::String(format!("({} items)", items.len()))
+        }
+        Value::Object(fields) if v.to_string().chars().count() > LONG => {
+            Value::String(format!("({} fields)", fields.len()))
+        }
         other => other.clone(),
     };
     let (mut was, mut is) = (Map::new(), Map::new());
-    if let (Value::Object(b), Value::Object(a)) = (before, after) {
+    if let (Value::Object(b), Value::Object(a)) = (&before, &after) {
         for (key, new) in a {
             if key == "updated_at" || key == "updated_by" {
                 continue;
@@ -166,7 +178,7 @@ pub fn diff(before: &serde_json::Value, after: &serde_json::Value) -> serde_json
             }
         }
     }
-    serde_json::json!({"before": was, "after": is})
+    Ok(serde_json::json!({"before": was, "after": is}))
 }
 
 #[cfg(test)]
@@ -178,14 +190,19 @@ mod tests {
     fn a_diff_names_what_changed_and_keeps_long_text_out() {
         let long = "x".repeat(200);
         let d = diff(
-            &json!({"name": "Oud", "region": "Eemland", "description": "kort", "updated_at": 1}),
-            &json!({"name": "Nieuw", "region": "Eemland", "description": long, "updated_at": 2}),
-        );
+            &json!({"name": "Oud", "region": "Eemland", "description": "kort", "updated_at": 1,
+                    "steps": [1, 2], "plan": {"notes": "kort"}, "components": [{"notes": "kort"}]}),
+            &json!({"name": "Nieuw", "region": "Eemland", "description": long, "updated_at": 2,
+                    "steps": [1, 3], "plan": {"notes": long}, "components": [{"notes": long}]}),
+        )
+        .unwrap();
         assert_eq!(
             d,
             json!({
-                "before": {"name": "Oud", "description": "kort"},
-                "after": {"name": "Nieuw", "description": "(200 characters)"}
+                "before": {"name": "Oud", "description": "kort", "steps": [1, 2],
+                           "plan": {"notes": "kort"}, "components": [{"notes": "kort"}]},
+                "after": {"name": "Nieuw", "description": "(200 characters)", "steps": [1, 3],
+                          "plan": "(1 fields)", "components": "(1 items)"}
             })
         );
     }

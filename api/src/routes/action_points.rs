@@ -330,8 +330,7 @@ pub async fn update_action_point(
     body: ValidJson<UpdateActionPointRequest>,
 ) -> ApiResult<web::Json<ActionPointResponse>> {
     let current = visible(&state, &caller, id.into_inner()).await?;
-    let before = serde_json::to_value(ActionPointResponse::from(current.clone()))
-        .map_err(ApiError::internal)?;
+    let before = ActionPointResponse::from(current.clone());
     let b = body.0;
     let fields = checked(
         &state,
@@ -352,13 +351,12 @@ pub async fn update_action_point(
     let point = ActionPointResponse::from(
         action_points::update(&*tx, current.id, caller.id, fields).await?,
     );
-    let after = serde_json::to_value(&point).map_err(ApiError::internal)?;
     audit::record(
         &*tx,
         &caller,
         Change::new("action_point.updated", "action_point", current.id)
             .at(current.institution_id)
-            .details(audit::diff(&before, &after)),
+            .details(audit::diff(&before, &point).map_err(ApiError::internal)?),
     )
     .await?;
     tx.commit().await?;

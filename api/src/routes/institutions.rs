@@ -284,8 +284,7 @@ pub async fn update_institution(
     let current = institutions::find(&*tx, id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let before = serde_json::to_value(InstitutionResponse::from(current.clone()))
-        .map_err(ApiError::internal)?;
+    let before = InstitutionResponse::from(current.clone());
     let fields = checked(InstitutionFields {
         brin: match b.brin {
             Some(brin) => parse_brin(brin)?,
@@ -304,13 +303,12 @@ pub async fn update_institution(
         )
     })?;
     let updated = InstitutionResponse::from(updated);
-    let after = serde_json::to_value(&updated).map_err(ApiError::internal)?;
     audit::record(
         &*tx,
         &caller,
         Change::new("institution.updated", "institution", id)
             .at(id)
-            .details(audit::diff(&before, &after)),
+            .details(audit::diff(&before, &updated).map_err(ApiError::internal)?),
     )
     .await?;
     tx.commit().await?;

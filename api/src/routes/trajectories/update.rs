@@ -28,8 +28,7 @@ pub async fn update_trajectory(
 ) -> ApiResult<web::Json<TrajectoryResponse>> {
     let (current, role) = visible(&state, &caller, id.into_inner()).await?;
     role.require_editor()?;
-    let before = serde_json::to_value(TrajectoryResponse::from(current.clone()))
-        .map_err(ApiError::internal)?;
+    let before = TrajectoryResponse::from(current.clone());
     let b = body.0;
     if b.coach_ids.is_some() {
         caller.require_admin()?;
@@ -85,13 +84,12 @@ pub async fn update_trajectory(
             .await?
             .ok_or_else(ApiError::not_found)?,
     );
-    let after = serde_json::to_value(&updated).map_err(ApiError::internal)?;
     audit::record(
         &*tx,
         &caller,
         Change::new("trajectory.updated", "trajectory", current.id)
             .at(current.institution_id)
-            .details(audit::diff(&before, &after)),
+            .details(audit::diff(&before, &updated).map_err(ApiError::internal)?),
     )
     .await?;
     tx.commit().await?;
