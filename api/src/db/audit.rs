@@ -133,7 +133,8 @@ pub async fn list(
     let query = audit_events::Entity::find().filter(condition);
     let total = query.clone().count(db).await?;
     let rows = query
-        .order_by_desc(audit_events::Column::At)
+        // Ids are UUIDv7, in the order the records were made: newest first reads the primary
+        // key (or the institution and actor indexes, which end in the id) backwards, with no sort.
         .order_by_desc(audit_events::Column::Id)
         .offset(offset)
         .limit(limit)
