@@ -13,7 +13,8 @@ use sea_orm::{
 use std::sync::LazyLock;
 use uuid::Uuid;
 
-/// An evaluation as stored, with its content in instrument order.
+/// An evaluation as stored, with its content in no particular order (responses sort it into
+/// instrument order with [`Content::sort_for`]).
 #[derive(Debug, Clone)]
 pub struct Evaluation {
     pub id: Uuid,
@@ -296,7 +297,7 @@ pub async fn find_for(
         serde_json::from_str(&answers_json).map_err(|_| corrupt("answers", &answers_json))?;
     let levels: Vec<(i64, Option<String>, Option<String>)> =
         serde_json::from_str(&levels_json).map_err(|_| corrupt("levels", &levels_json))?;
-    let mut content = Content {
+    let content = Content {
         answers: answers
             .into_iter()
             .map(|(question_id, answer, explanation)| {
@@ -321,7 +322,6 @@ pub async fn find_for(
             })
             .collect::<Result<_, DbErr>>()?,
     };
-    content.levels.sort_by_key(|l| l.step);
     Ok(Some((header_from(model, superseded_by, content)?, sight)))
 }
 
