@@ -67,9 +67,8 @@ impl Application {
             networks: settings.trusted_proxies.clone(),
             header: settings.forwarded_header,
         });
-        let login_limits = web::Data::new(routes::auth::LoginLimits {
-            per_address: settings.login_address_limit,
-        });
+        let login_limits =
+            web::Data::new(routes::auth::LoginLimits::new(settings.login_address_limit));
         let security_headers = SecurityHeaders {
             hsts: settings.hsts,
         };

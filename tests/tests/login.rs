@@ -15,6 +15,7 @@ backend_tests!(
     a_forwarded_address_counts_only_from_a_trusted_proxy,
     failures_sent_at_once_get_no_more_answers_than_the_address_limit,
     successful_logins_never_fill_an_address_limit,
+    a_day_after_the_last_failure_the_records_of_an_address_are_removed,
 );
 
 async fn attempt(app: &TestApp, email: &str, password: &str) -> Response {
@@ -229,4 +230,56 @@ async fn successful_logins_never_fill_an_address_limit(backend: Backend) {
     }
     attempt(&app, "gok@baken.test", "guess").await.expect(401);
     assert_eq!(attempt(&app, ADMIN_EMAIL, ADMIN_PASSWORD).await.status, 429);
+}
+
+async fn a_day_after_the_last_failure_the_records_of_an_address_are_removed(backend: Backend) {
+    use lobkader_api::db::entities::login_throttles as throttles;
+    use sea_orm::{EntityTrait, QueryOrder, Set};
+    let app = spawn_app(backend).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let now = chrono::Utc::now();
+    let record = |key: &str, failures: i32, hours_ago: i64| {
+        let at = now - chrono::Duration::hours(hours_ago);
+        throttles::ActiveModel {
+            key: Set(key.to_owned()),
+            failures: Set(failures),
+            locked_until: Set(Some(at + chrono::Duration::minutes(15))),
+            updated_at: Set(at),
+        }
+    };
+    throttles::Entity::insert_many([
+        record("email:oud@baken.test", 9, 25),
+        record("addr:192.0.2.99", 20, 25),
+        record("email:recent@baken.test", 2, 23),
+    ])
+    .exec(&db)
+    .await
+    .unwrap();
+
+    // Nine failures a day ago no longer count: the tenth would have locked the address.
+    attempt(&app, "oud@baken.test", "guess").await.expect(401);
+    attempt(&app, "oud@baken.test", "guess").await.expect(401);
+
+    let keys: Vec<String> = throttles::Entity::find()
+        .order_by_asc(throttles::Column::Key)
+        .all(&db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.key)
+        .filter(|k| k.starts_with("email:"))
+        .collect();
+    assert_eq!(keys, ["email:oud@baken.test", "email:recent@baken.test"]);
+    let oud = throttles::Entity::find_by_id("email:oud@baken.test".to_owned())
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(oud.failures, 2);
+    let old_address = throttles::Entity::find_by_id("addr:192.0.2.99".to_owned())
+        .one(&db)
+        .await
+        .unwrap();
+    assert_eq!(old_address, None);
+    db.close().await.unwrap();
 }

@@ -4,9 +4,10 @@
 
 use super::entities::login_throttles as throttles;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::OnConflict;
+use sea_orm::sea_query::{LockBehavior, LockType, OnConflict};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait, Set,
 };
 use std::collections::HashMap;
 
@@ -104,4 +105,21 @@ pub async fn clear(db: &impl ConnectionTrait, key: &str) -> Result<(), DbErr> {
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// Removes the records last changed before `before`, except those a transaction has locked
+/// (on PostgreSQL: an attempt is using them, and the purge neither waits for it nor makes it
+/// wait); how many were removed.
+pub async fn purge(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, DbErr> {
+    let old = throttles::Entity::find()
+        .select_only()
+        .column(throttles::Column::Key)
+        .filter(throttles::Column::UpdatedAt.lt(before))
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .into_query();
+    let removed = throttles::Entity::delete_many()
+        .filter(throttles::Column::Key.in_subquery(old))
+        .exec(db)
+        .await?;
+    Ok(removed.rows_affected)
 }

@@ -70,7 +70,7 @@ pub async fn create_token(
     body: ValidJson<TokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let attempt = Attempt::new(**limits, &body.email, client);
+    let attempt = Attempt::new(&limits, &body.email, client);
     let known = match Email::parse(&body.email) {
         Ok(email) => users::credentials(state.db.conn(), &email).await?,
         Err(_) => None,

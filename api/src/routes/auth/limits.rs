@@ -10,6 +10,11 @@
 //! successful login does not empty it: a guesser with one account of their own must not be
 //! able to reset their counter.
 //!
+//! The records of an address are removed a day after its last failure (see
+//! [`throttles::purge`], run at most once a minute): by then a bucket has drained, and an
+//! e-mail address's count of failures starts again. So addresses tried once each, however
+//! many, do not pile up.
+//!
 //! [`Attempt::verify`] checks a password under these limits, for a login and for a change of
 //! one's own password alike. Limits are checked before the password is hashed (a refused
 //! attempt costs no hash), and a failure is recorded after it, in a transaction that checks
@@ -27,6 +32,7 @@ use sea_orm::ConnectionTrait;
 use secrecy::SecretString;
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Failed logins of one e-mail address allowed before it is locked for a while.
 const FREE_ATTEMPTS: i32 = 5;
@@ -34,16 +40,61 @@ const FREE_ATTEMPTS: i32 = 5;
 const MAX_LOCK_SECONDS: i64 = 15 * 60;
 /// The window over which a client address may fail `per_address` times.
 const ADDRESS_WINDOW_MILLISECONDS: i64 = 15 * 60 * 1000;
+/// How long the records of an address are kept after its last failure.
+const KEPT_FOR_SECONDS: i64 = 24 * 60 * 60;
+/// The least time between two purges of the records kept longer.
+const PURGE_EVERY_SECONDS: i64 = 60;
 
-/// The configured limits.
-#[derive(Debug, Clone, Copy)]
+/// The configured limits, and when the records kept longer are next removed.
+#[derive(Debug)]
 pub struct LoginLimits {
     /// Failed logins from one client address per quarter of an hour; 0 turns the limit off.
     pub per_address: u32,
+    /// Unix seconds from which the next purge is due.
+    next_purge: AtomicI64,
+}
+
+impl LoginLimits {
+    pub fn new(per_address: u32) -> LoginLimits {
+        LoginLimits {
+            per_address,
+            next_purge: AtomicI64::new(0),
+        }
+    }
+
+    /// Removes the records kept longer than [`KEPT_FOR_SECONDS`], unless another purge ran
+    /// less than [`PURGE_EVERY_SECONDS`] ago. Failing, it is only logged: it is tidying, and
+    /// the next one is due soon.
+    async fn purge(&self, db: &Db, now: DateTime<Utc>) {
+        let due = self.next_purge.load(Ordering::Relaxed);
+        let claimed = now.timestamp() >= due
+            && self
+                .next_purge
+                .compare_exchange(
+                    due,
+                    now.timestamp() + PURGE_EVERY_SECONDS,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                )
+                .is_ok();
+        if !claimed {
+            return;
+        }
+        let before = now - Duration::seconds(KEPT_FOR_SECONDS);
+        let purged = async {
+            let tx = db.begin_write().await?;
+            throttles::purge(&*tx, before).await?;
+            tx.commit().await
+        };
+        if let Err(e) = purged.await {
+            tracing::warn!(error = %e, "removing old login throttle records failed");
+        }
+    }
 }
 
 /// The throttles that one login attempt is subject to.
-pub struct Attempt {
+pub struct Attempt<'a> {
+    limits: &'a LoginLimits,
     email_key: String,
     address_key: Option<String>,
     /// One failure drains from the address's bucket per this interval.
@@ -51,10 +102,11 @@ pub struct Attempt {
     per_address: i32,
 }
 
-impl Attempt {
-    pub fn new(limits: LoginLimits, email: &str, client: ClientAddr) -> Attempt {
+impl<'a> Attempt<'a> {
+    pub fn new(limits: &'a LoginLimits, email: &str, client: ClientAddr) -> Attempt<'a> {
         let per_address = i32::try_from(limits.per_address).unwrap_or(i32::MAX);
         Attempt {
+            limits,
             email_key: format!("email:{}", email.trim().to_lowercase()),
             address_key: (per_address > 0).then(|| address_key(client.0)),
             drain: Duration::milliseconds(
@@ -86,8 +138,11 @@ impl Attempt {
         let stored = stored.unwrap_or_else(password::dummy_hash);
         if !(password::verify(supplied, stored).await? && known) {
             let tx = db.begin_write().await?;
-            self.record_failure(&*tx, Utc::now()).await?;
+            let now = Utc::now();
+            self.record_failure(&*tx, now).await?;
             tx.commit().await?;
+            // Where records are made, old ones go.
+            self.limits.purge(db, now).await;
             return Ok(false);
         }
         // Checked again: failures sent alongside this attempt may have reached a limit while it
@@ -111,7 +166,13 @@ impl Attempt {
     async fn record_failure(&self, db: &impl ConnectionTrait, now: DateTime<Utc>) -> ApiResult<()> {
         let seen = throttles::get_many_for_update(db, &self.keys(), now).await?;
         self.refuse_if_limited(&seen, now)?;
-        let failures = seen.get(&self.email_key).map_or(0, |t| t.failures) + 1;
+        // Failures more than a day old no longer count, whether or not their record is purged yet.
+        let kept_since = now - Duration::seconds(KEPT_FOR_SECONDS);
+        let failures = seen
+            .get(&self.email_key)
+            .filter(|t| t.updated_at >= kept_since)
+            .map_or(0, |t| t.failures)
+            + 1;
         let email = Throttle {
             failures,
             locked_until: lock_seconds(failures).map(|s| now + Duration::seconds(s)),
@@ -227,9 +288,10 @@ mod tests {
         );
     }
 
-    fn attempt(per_address: u32) -> Attempt {
+    fn attempt(per_address: u32) -> Attempt<'static> {
         let client = ClientAddr("192.0.2.7".parse().unwrap());
-        Attempt::new(LoginLimits { per_address }, "X@Y.test", client)
+        let limits = Box::leak(Box::new(LoginLimits::new(per_address)));
+        Attempt::new(limits, "X@Y.test", client)
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub async fn change_password(
     let account = users::credentials_of(state.db.conn(), caller.id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("The account of this token no longer exists."))?;
-    let attempt = Attempt::new(**limits, &account.user.email, client);
+    let attempt = Attempt::new(&limits, &account.user.email, client);
     let current = SecretString::from(body.current_password);
     if !attempt
         .verify(&state.db, current, Some(account.password_hash))
