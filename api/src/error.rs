@@ -273,21 +273,23 @@ impl ApiError {
     }
 
     /// The database cannot answer now (unreachable, restarting, out of space, busy): 503 with
-    /// `Retry-After`, the cause logged and never shown.
-    pub fn database_unavailable(cause: impl fmt::Display) -> Self {
-        let mut e = Self::new(
+    /// `Retry-After`.
+    pub fn database_unavailable() -> Self {
+        Self::new(
             ErrorCode::DatabaseUnavailable,
             "The database is unavailable at the moment; try again shortly.",
         )
-        .with_retry_after(DATABASE_RETRY_AFTER_SECONDS);
-        e.more().cause = Some(cause.to_string());
-        e
+        .with_retry_after(DATABASE_RETRY_AFTER_SECONDS)
     }
 
     pub fn internal(cause: impl fmt::Display) -> Self {
-        let mut e = Self::new(ErrorCode::InternalError, "An internal error occurred.");
-        e.more().cause = Some(cause.to_string());
-        e
+        Self::new(ErrorCode::InternalError, "An internal error occurred.").caused_by(cause)
+    }
+
+    /// Keeps the cause of a 5xx for the log; the client never sees it.
+    pub fn caused_by(mut self, cause: impl fmt::Display) -> Self {
+        self.more().cause = Some(cause.to_string());
+        self
     }
 
     pub fn problem(&self) -> Problem {
@@ -321,7 +323,14 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let more = self.more.as_deref();
         if let Some(cause) = more.and_then(|m| m.cause.as_ref()) {
-            tracing::error!(code = self.code.as_str(), cause = %cause, "request failed");
+            let code = self.code.as_str();
+            // An unavailable database is an operational condition that may last a while, and
+            // every request during it fails alike: a warning each, not an error.
+            if self.code == ErrorCode::DatabaseUnavailable {
+                tracing::warn!(code, cause = %cause, "request failed");
+            } else {
+                tracing::error!(code, cause = %cause, "request failed");
+            }
         }
         let mut response = HttpResponse::build(self.status_code());
         response.content_type("application/problem+json");
@@ -365,7 +374,7 @@ impl From<DbErr> for ApiError {
             return ApiError::conflict("A resource with these unique values already exists.");
         }
         if is_unavailable(&err) {
-            return ApiError::database_unavailable(err);
+            return ApiError::database_unavailable().caused_by(err);
         }
         ApiError::internal(err)
     }

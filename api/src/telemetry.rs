@@ -9,9 +9,10 @@
 
 use crate::error::ApiError;
 use crate::middleware::client_addr::ClientAddr;
-use crate::middleware::metrics::UNMATCHED;
+use crate::middleware::metrics::Route;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage};
 use std::io::IsTerminal;
 use std::time::Instant;
@@ -47,13 +48,11 @@ impl RootSpanBuilder for RequestSpan {
             .get::<RequestId>()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| UNMATCHED.to_owned());
+        let route = Route::of(request);
         tracing::info_span!(
             "request",
             method = %request.method(),
-            route = %route,
+            route = %route.0,
             client = %ClientAddr::of(request.request()).0,
             request_id = %request_id,
         )
@@ -78,9 +77,11 @@ impl RootSpanBuilder for RequestSpan {
         });
         // Milliseconds to the microsecond.
         let ms = elapsed.map(|d| d.as_micros() as f64 / 1000.0);
-        if status.is_server_error() {
+        // A 503 says the service cannot answer now (its database is away, say); an error is a
+        // fault of the service.
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             tracing::error!(status = status.as_u16(), code, ms, "request answered");
-        } else if status.is_client_error() {
+        } else if status.is_client_error() || status.is_server_error() {
             tracing::warn!(status = status.as_u16(), code, ms, "request answered");
         } else {
             tracing::info!(status = status.as_u16(), ms, "request answered");

@@ -72,6 +72,10 @@ async fn a_stopped_postgresql_answers_503_quickly_and_the_service_recovers_witho
     );
     let live = client.get("/healthz", None).await.unwrap();
     assert_eq!(live.status, 200, "liveness does not depend on the database");
+    for _ in 0..3 {
+        assert_unavailable(&client.get("/readyz", None).await.unwrap(), "a probe");
+    }
+    assert_logged_as_warnings(&service);
 
     server.start();
 
@@ -165,6 +169,7 @@ async fn a_full_disk_answers_503_corrupts_nothing_keeps_serving_reads_and_recove
         log.contains("database or disk is full"),
         "the refusal was SQLITE_FULL:\n{log}"
     );
+    assert_logged_as_warnings(&service);
 
     // Nothing half-written, and reads and readiness still work.
     let read = client.get(&path, token).await.unwrap();
@@ -223,6 +228,27 @@ fn assert_unavailable(r: &Answer, what: &str) {
             "{what} leaks `{internal}`: {detail}"
         );
     }
+}
+
+/// The service logged the unavailable database, as warnings: an outage that lasts while probes
+/// and clients keep asking is no flood of errors.
+#[track_caller]
+fn assert_logged_as_warnings(service: &Service) {
+    let log = std::fs::read_to_string(service.log_path()).unwrap();
+    let errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(r#""level":"ERROR""#))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "logged as errors:\n{}",
+        errors.join("\n")
+    );
+    let warnings = log
+        .lines()
+        .filter(|l| l.contains(r#""level":"WARN""#) && l.contains("database_unavailable"))
+        .count();
+    assert!(warnings >= 2, "the outage is logged:\n{log}");
 }
 
 async fn create(client: &Client, school: &School) -> Answer {
