@@ -15,6 +15,7 @@ pub mod throttles;
 pub mod trajectories;
 pub mod users;
 
+use chrono::{DateTime, SubsecRound, Utc};
 use lobkader_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
@@ -140,6 +141,19 @@ fn tune_sqlite(options: SqliteConnectOptions, sync: SqliteSync) -> SqliteConnect
         })
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(10))
+}
+
+/// The current time as both databases keep it: to the microsecond. Every timestamp the service
+/// stores is made here, so that what a write answers from memory equals what is read back
+/// later, and a row reads the same from SQLite (which would keep nanoseconds) as from
+/// PostgreSQL.
+pub fn now() -> DateTime<Utc> {
+    stored(Utc::now())
+}
+
+/// `at` as both databases keep it: cut to the microsecond.
+pub fn stored(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(6)
 }
 
 /// Whether a database error is the violation of a unique constraint.

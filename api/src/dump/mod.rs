@@ -142,7 +142,7 @@ async fn write_dump(db: &Db, out: &mut (dyn Write + Send)) -> Result<Counts, Dum
         format: FORMAT.to_owned(),
         version: VERSION,
         schema,
-        exported_at: Utc::now(),
+        exported_at: crate::db::now(),
         tables: counts.clone(),
     };
     write_line(out, &header)?;

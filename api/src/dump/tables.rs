@@ -9,7 +9,6 @@ use crate::db::entities::{
     evaluations, institutions, memberships, service_secrets, trajectories, trajectory_coaches,
     trajectory_components, trajectory_kerngroep, trajectory_targets, units, users,
 };
-use chrono::Timelike;
 use futures_util::future::BoxFuture;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -131,6 +130,7 @@ where
         Box::pin(async move {
             let keys: Vec<E::Column> = E::PrimaryKey::iter().map(|k| k.into_column()).collect();
             let order = key_order::<E>(db.get_database_backend(), &keys);
+            let timestamps = timestamp_columns::<E>();
             let mut after: Option<Vec<Value>> = None;
             let mut written = 0;
             loop {
@@ -155,7 +155,7 @@ where
                 for model in page {
                     let row = RowLine {
                         table: self.name(),
-                        row: &to_microseconds::<E>(model)?,
+                        row: &to_microseconds::<E>(model, &timestamps)?,
                     };
                     serde_json::to_writer(&mut *out, &row).map_err(std::io::Error::from)?;
                     out.write_all(b"\n")?;
@@ -240,15 +240,31 @@ fn key_order<E: EntityTrait>(backend: DatabaseBackend, keys: &[E::Column]) -> Ve
         .collect()
 }
 
-/// Timestamps cut to microseconds, the precision PostgreSQL keeps: SQLite keeps nanoseconds,
+/// The columns of `E` that hold a timestamp.
+fn timestamp_columns<E: EntityTrait>() -> Vec<E::Column> {
+    E::Column::iter()
+        .filter(|c| {
+            matches!(
+                c.def().get_column_type(),
+                ColumnType::TimestampWithTimeZone | ColumnType::Timestamp | ColumnType::DateTime
+            )
+        })
+        .collect()
+}
+
+/// Timestamps cut to microseconds, the precision PostgreSQL keeps: the service stores them so
+/// ([`crate::db::now`]), but an SQLite database may hold nanoseconds written before it did,
 /// and a dump should not depend on where it came from.
-fn to_microseconds<E: EntityTrait>(mut model: E::Model) -> Result<E::Model, DbErr> {
-    for column in E::Column::iter() {
-        if let Value::ChronoDateTimeUtc(Some(at)) = model.get(column) {
-            let cut = at
-                .with_nanosecond(at.nanosecond() / 1000 * 1000)
-                .unwrap_or(at);
-            model.try_set(column, Value::ChronoDateTimeUtc(Some(cut)))?;
+fn to_microseconds<E: EntityTrait>(
+    mut model: E::Model,
+    timestamps: &[E::Column],
+) -> Result<E::Model, DbErr> {
+    for column in timestamps {
+        if let Value::ChronoDateTimeUtc(Some(at)) = model.get(*column) {
+            model.try_set(
+                *column,
+                Value::ChronoDateTimeUtc(Some(crate::db::stored(at))),
+            )?;
         }
     }
     Ok(model)
@@ -281,6 +297,34 @@ mod tests {
     /// Tables a dump leaves out on purpose: failed-login counters that expire within minutes,
     /// and sea-orm's record of applied migrations (the header names the schema instead).
     const SKIPPED: &[&str] = &["login_throttles", "seaql_migrations"];
+
+    #[test]
+    fn timestamps_are_cut_to_the_microsecond_that_postgresql_keeps() {
+        use crate::db::entities::users::{Column, Entity, Model};
+        use chrono::{TimeZone, Utc};
+        use sea_orm::{IdenStatic, ModelTrait, Value};
+        let columns = super::timestamp_columns::<Entity>();
+        let names: Vec<&str> = columns.iter().map(|c| c.as_str()).collect();
+        assert_eq!(names, ["created_at", "removed_at"]);
+        let at = |nanos| Utc.timestamp_opt(1_790_000_000, nanos).unwrap();
+        let model = Model {
+            id: uuid::Uuid::nil(),
+            email: "a@school.example".into(),
+            display_name: "A".into(),
+            password_hash: "x".into(),
+            role: "user".into(),
+            created_at: at(123_456_789),
+            token_generation: 0,
+            removed_at: Some(at(999_999_999)),
+        };
+        let cut = super::to_microseconds::<Entity>(model, &columns).unwrap();
+        for (column, expected) in [
+            (Column::CreatedAt, at(123_456_000)),
+            (Column::RemovedAt, at(999_999_000)),
+        ] {
+            assert_eq!(cut.get(column), Value::ChronoDateTimeUtc(Some(expected)));
+        }
+    }
 
     #[tokio::test]
     async fn every_table_of_the_schema_is_dumped_or_deliberately_left_out() {
