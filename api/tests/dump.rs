@@ -391,10 +391,61 @@ fn a_dump_of_an_unknown_version_or_another_schema_is_refused() {
 }
 
 #[test]
+fn an_export_reads_only_a_database_at_this_schema_and_never_migrates_it() {
+    use lobkader_migration::{Migrator, MigratorTrait};
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let (url, _) = demo_dump(dir);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let applied = |url: &str| {
+        runtime.block_on(async {
+            let db = sea_orm::Database::connect(url).await.unwrap();
+            let names: Vec<String> = Migrator::get_applied_migrations(&db)
+                .await
+                .unwrap()
+                .iter()
+                .map(|m| m.name().to_owned())
+                .collect();
+            db.close().await.unwrap();
+            names
+        })
+    };
+    let all = applied(&url);
+    // As if an older lobkader still served the database: its last migration not yet applied.
+    runtime.block_on(async {
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        Migrator::down(&db, Some(1)).await.unwrap();
+        db.close().await.unwrap();
+    });
+    let older = applied(&url);
+    assert_eq!(older.len() + 1, all.len());
+
+    let out = run(
+        dir,
+        &url,
+        &["export", "--output", path(&dir.join("older.jsonl"))],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "the export is refused: {stderr}");
+    assert!(stderr.contains("run `lobkader migrate` first"), "{stderr}");
+    assert!(!dir.join("older.jsonl").exists(), "no dump was written");
+    assert_eq!(
+        applied(&url),
+        older,
+        "the export did not migrate the database"
+    );
+
+    succeed(dir, &url, &["migrate"]);
+    assert_eq!(applied(&url), all);
+    assert_eq!(export(dir, &url)[0]["schema"], json!(all.last().unwrap()));
+}
+
+#[test]
 fn an_export_to_a_file_that_cannot_be_written_fails_and_leaves_no_partial_file() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
     let url = sqlite(dir, "empty.db");
+    succeed(dir, &url, &["migrate"]);
     let target = dir.join("missing-directory").join("dump.jsonl");
     let out = run(dir, &url, &["export", "--output", path(&target)]);
     assert!(!out.status.success());

@@ -69,6 +69,39 @@ impl Db {
         max_connections: u32,
         sync: SqliteSync,
     ) -> Result<Db, DbErr> {
+        let db = Self::open(url, max_connections, sync).await?;
+        Migrator::up(&db.conn, None).await?;
+        Ok(db)
+    }
+
+    /// Connects to a database that must already be at exactly the schema this build knows,
+    /// changing nothing: for reading a database another process may be serving (an export
+    /// must not upgrade the schema under an older service still running on it).
+    pub async fn connect_current(url: &str, max_connections: u32) -> Result<Db, DbErr> {
+        let db = Self::open(url, max_connections, SqliteSync::Normal).await?;
+        let applied: Vec<String> = Migrator::get_applied_migrations_read_only(&db.conn)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        let known: Vec<String> = Migrator::migrations()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect();
+        if applied != known {
+            let at = applied.last().map_or("no schema at all", String::as_str);
+            let latest = known.last().map_or("", String::as_str);
+            db.close().await?;
+            return Err(DbErr::Custom(format!(
+                "the database is at {at}, and this lobkader reads {latest}: \
+                 run `lobkader migrate` first, or use the lobkader that serves it"
+            )));
+        }
+        Ok(db)
+    }
+
+    async fn open(url: &str, max_connections: u32, sync: SqliteSync) -> Result<Db, DbErr> {
         let mut options = ConnectOptions::new(url.to_owned());
         options
             .max_connections(max_connections)
@@ -85,7 +118,6 @@ impl Db {
             DatabaseBackend::Sqlite => Some(Arc::new(Mutex::new(()))),
             _ => None,
         };
-        Migrator::up(&conn, None).await?;
         Ok(Db { conn, write_lock })
     }
 

@@ -93,7 +93,7 @@ pub enum DumpError {
 /// Writes the database at `database_url` to `output` (`-` for standard output). A file is
 /// written beside its place and renamed when complete, so it is whole or absent.
 pub async fn export(database_url: &str, output: &Path) -> Result<Counts, DumpError> {
-    let db = Db::connect(database_url, 1).await?;
+    let db = Db::connect_current(database_url, 1).await?;
     let written = if output.as_os_str() == "-" {
         let mut out = BufWriter::new(std::io::stdout());
         write_dump(&db, &mut out).await
