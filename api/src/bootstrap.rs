@@ -4,20 +4,11 @@
 use crate::auth::token::TokenKeys;
 use crate::auth::{Role, keys, password};
 use crate::config::Settings;
+use crate::db::audit::Actor;
 use crate::db::{Db, users};
 use crate::startup::StartupError;
 use lobkader_domain::institution::Email;
-use rand::Rng;
-use rand::distr::Alphanumeric;
 use secrecy::{ExposeSecret, SecretString};
-
-fn random_text(len: usize) -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(len)
-        .map(char::from)
-        .collect()
-}
 
 /// Creates the first admin when there are no accounts at all. Without a configured password
 /// one is generated and printed once on standard output; it is stored only as a hash.
@@ -30,7 +21,7 @@ pub async fn first_admin(db: &Db, settings: &Settings) -> Result<(), StartupErro
     let (password, generated) = match &settings.admin_password {
         Some(p) if p.expose_secret().len() >= 12 => (p.clone(), false),
         Some(_) => return Err("LOBKADER_ADMIN_PASSWORD must be at least 12 characters".into()),
-        None => (SecretString::from(random_text(20)), true),
+        None => (SecretString::from(password::random_text(20)), true),
     };
     let hash = password::hash(password.clone())
         .await
@@ -41,14 +32,7 @@ pub async fn first_admin(db: &Db, settings: &Settings) -> Result<(), StartupErro
         return Ok(());
     }
     let admin = users::create(&*tx, &email, "Administrator", hash, Role::Admin).await?;
-    crate::db::audit::record(
-        &*tx,
-        crate::db::audit::Actor::System,
-        crate::db::audit::Change::new("user.created", "user", admin.id).details(
-            serde_json::json!({"email": admin.email, "role": "admin", "by": "first start"}),
-        ),
-    )
-    .await?;
+    users::record_created(&*tx, Actor::System, &admin, Some("first start")).await?;
     tx.commit().await?;
     if generated {
         println!(

@@ -176,8 +176,12 @@ async fn keys(settings: &Settings, command: KeysCommand) -> Result<(), StartupEr
             }
         }
         KeysCommand::List => {
-            let (current, _) = crate::auth::keys::stored(db.conn()).await?;
-            println!("current  {}", crate::auth::token::key_id(&current));
+            match crate::auth::keys::read(db.conn()).await? {
+                Some((current, _)) => {
+                    println!("current  {}", crate::auth::token::key_id(&current));
+                }
+                None => println!("no key is stored yet; the service makes one on its first start"),
+            }
             for (id, retired) in crate::auth::keys::previous(db.conn()).await? {
                 println!("previous {id} (retired {})", retired.to_rfc3339());
             }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde::de::{
     DeserializeOwned, DeserializeSeed, Deserializer, Error as _, MapAccess, SeqAccess, Visitor,
 };
+use std::fmt::Write as _;
 use utoipa::IntoParams;
 use validator::Validate;
 
@@ -61,12 +62,29 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
 
 /// Parses JSON, naming the field that failed.
 ///
-/// The body is read as a JSON value first: bad syntax, invalid UTF-8, nesting deeper than 128
-/// levels, a key given twice and data after the value are 400 `malformed_request`. Whole numbers written with a
-/// fraction (`4.0`) count as integers, as JSON Schema says they are. Text containing the NUL
-/// character (U+0000) is 422 naming the field: no database stores it in text, so it is refused
-/// before it reaches one. Only then is the value read into `T`.
+/// Bad syntax, invalid UTF-8, nesting deeper than 128 levels, a key given twice and data after
+/// the value are 400 `malformed_request`. Whole numbers written with a fraction (`4.0`) count as
+/// integers, as JSON Schema says they are. Text containing the NUL character (U+0000) is 422
+/// naming the field: no database stores it in text, so it is refused before it reaches one.
+///
+/// A body without the escape `\u0000` (the only way JSON text holds a NUL) is read straight into
+/// `T` in one pass; only when that fails, or the escape is there, is it read again strictly (see
+/// [`parse_strictly`]) for the precise answer. Both readings agree on every body the first one
+/// accepts as long as `T` refuses a key given twice itself, as a derived struct with
+/// `deny_unknown_fields` does (so no map or `serde_json::Value` in a request type).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Ok(text) = std::str::from_utf8(bytes)
+        && !text.contains(r"\u0000")
+        && let Ok(value) = serde_json::from_str(text)
+    {
+        return Ok(value);
+    }
+    parse_strictly(bytes)
+}
+
+/// Reads the body as a JSON value first, refusing a key given twice; turns whole-valued floats
+/// into integers and lists every text holding a NUL; only then reads the value into `T`.
+fn parse_strictly<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let mut value = Strict.deserialize(&mut de).map_err(|e| {
         ApiError::new(
@@ -187,7 +205,7 @@ fn normalise(value: &mut serde_json::Value, path: &mut String, nul: &mut Vec<Fie
         Value::Array(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 let len = path.len();
-                path.push_str(&format!("[{i}]"));
+                let _ = write!(path, "[{i}]");
                 normalise(item, path, nul);
                 path.truncate(len);
             }
@@ -219,32 +237,25 @@ fn normalise(value: &mut serde_json::Value, path: &mut String, nul: &mut Vec<Fie
 fn field_error(path: &str, message: &str) -> FieldError {
     let path = if path == "." { "" } else { path };
     let message = strip_position(message);
-    if let Some(name) = message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.strip_suffix('`'))
-    {
-        let field = if path.is_empty() {
-            name.to_owned()
-        } else {
-            format!("{path}.{name}")
-        };
-        return FieldError {
-            field,
-            message: "is required".into(),
-        };
-    }
-    if let Some(name) = message
-        .strip_prefix("duplicate field `")
-        .and_then(|rest| rest.strip_suffix('`'))
-    {
-        return FieldError {
-            field: if path.is_empty() {
+    // A missing or repeated field (a query parameter given twice) names itself.
+    for (prefix, said) in [
+        ("missing field `", "is required"),
+        ("duplicate field `", "is given more than once"),
+    ] {
+        if let Some(name) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix('`'))
+        {
+            let field = if path.is_empty() {
                 name.to_owned()
             } else {
                 format!("{path}.{name}")
-            },
-            message: "is given more than once".into(),
-        };
+            };
+            return FieldError {
+                field,
+                message: said.into(),
+            };
+        }
     }
     FieldError {
         field: path.to_owned(),
@@ -274,7 +285,7 @@ pub fn date<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
     i32::try_from(number(0..4))
         .ok()
         .and_then(|y| NaiveDate::from_ymd_opt(y, number(5..7), number(8..10)))
-        .ok_or_else(|| D::Error::custom(format_args!("{text} is not a day of the calendar")))
+        .ok_or_else(|| D::Error::custom(format_args!("`{text}` is not a day of the calendar")))
 }
 
 /// [`date`] for an optional field; mark it `#[serde(default)]` too.
@@ -406,4 +417,60 @@ pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_we
         _ => "A path parameter is not valid.".to_owned(),
     };
     ApiError::new(ErrorCode::InvalidPathParameter, detail).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        n: u8,
+        #[serde(default)]
+        text: Option<String>,
+    }
+
+    fn read(json: &str) -> Result<Body, ApiError> {
+        parse_json(json.as_bytes())
+    }
+
+    /// A body the one-pass reading accepts must be one the strict reading accepts too, with
+    /// the same value; whatever it refuses, the strict reading answers.
+    #[test]
+    fn the_one_pass_reading_accepts_only_what_the_strict_one_does() {
+        for json in [
+            r#"{"n": 4, "text": "Het Baken"}"#,
+            r#"{"text": "tab\t \\u0000 is text, not NUL", "n": 4}"#,
+            r#"{"n": 4.0}"#,
+        ] {
+            let one_pass = read(json).map_err(|e| e.to_string());
+            let strict = parse_strictly::<Body>(json.as_bytes()).map_err(|e| e.to_string());
+            assert_eq!(one_pass, strict, "{json}");
+            assert!(one_pass.is_ok(), "{json}");
+        }
+        assert_eq!(read(r#"{"n": 4.0}"#).map(|b| b.n).ok(), Some(4));
+        assert_eq!(
+            read(r#"{"n": 1, "text": "a\\u0000"}"#)
+                .ok()
+                .and_then(|b| b.text),
+            Some("a\\u0000".to_owned())
+        );
+        // A key given twice, known or not and with the same value or not, is malformed.
+        for json in [
+            r#"{"n": 1, "n": 1}"#,
+            r#"{"n": 1, "n": 2}"#,
+            r#"{"n": 1, "x": 1, "x": 1}"#,
+        ] {
+            let e = read(json).expect_err(json);
+            assert_eq!(e.code, ErrorCode::MalformedRequest, "{json}");
+        }
+        // NUL, escaped in a value or in a key, is named.
+        let e = read(r#"{"n": 1, "text": "a\u0000b"}"#).expect_err("NUL in a value");
+        assert_eq!(e.code, ErrorCode::ValidationFailed);
+        assert_eq!(e.errors()[0].field, "text");
+        assert_eq!(e.errors()[0].message, NUL_REFUSED);
+        let e = read(r#"{"n": 1, "a\u0000": 1}"#).expect_err("NUL in a key");
+        assert_eq!(e.errors()[0].field, "a\\u0000");
+    }
 }

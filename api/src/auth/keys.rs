@@ -8,13 +8,12 @@
 //! [`RELOAD_UNKNOWN_EVERY`](super::token::RELOAD_UNKNOWN_EVERY)) when they meet a token signed
 //! with a key they do not know yet.
 
+use super::password;
 use super::token::{TokenKeys, key_id};
 use crate::config::Settings;
 use crate::db::audit::{self, Actor, Change};
 use crate::db::{Db, secrets};
 use chrono::{DateTime, Duration as Span, Utc};
-use rand::Rng;
-use rand::distr::Alphanumeric;
 use sea_orm::{ConnectionTrait, DbErr};
 use secrecy::ExposeSecret;
 
@@ -30,11 +29,7 @@ const MIN_KEY_BYTES: usize = 32;
 
 /// A new random key: 64 alphanumeric characters (about 380 bits).
 pub fn generate() -> String {
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(64)
-        .map(char::from)
-        .collect()
+    password::random_text(64)
 }
 
 /// The keys the settings name, or `None` when they name none (the stored keys are used then).
@@ -68,12 +63,23 @@ pub fn configured(settings: &Settings) -> Result<Option<TokenKeys>, String> {
 /// previous ones.
 pub async fn stored(db: &impl ConnectionTrait) -> Result<(Vec<u8>, Vec<Vec<u8>>), DbErr> {
     let current = secrets::get_or_create(db, CURRENT, generate).await?;
-    let previous = secrets::with_prefix(db, PREVIOUS)
+    Ok((current.into_bytes(), stored_previous(db).await?))
+}
+
+/// The stored keys as they are, without storing any: `None` when there is no current key yet.
+pub async fn read(db: &impl ConnectionTrait) -> Result<Option<(Vec<u8>, Vec<Vec<u8>>)>, DbErr> {
+    let Some(current) = secrets::get(db, CURRENT).await? else {
+        return Ok(None);
+    };
+    Ok(Some((current.into_bytes(), stored_previous(db).await?)))
+}
+
+async fn stored_previous(db: &impl ConnectionTrait) -> Result<Vec<Vec<u8>>, DbErr> {
+    Ok(secrets::with_prefix(db, PREVIOUS)
         .await?
         .into_iter()
         .map(|(_, value, _)| value.into_bytes())
-        .collect();
-    Ok((current.into_bytes(), previous))
+        .collect())
 }
 
 /// Re-reads the stored keys when they are due (see the module documentation); a failure is
@@ -82,8 +88,9 @@ pub async fn refresh(tokens: &TokenKeys, db: &impl ConnectionTrait, unknown_key:
     if !tokens.reload_due(unknown_key) {
         return;
     }
-    match stored(db).await {
-        Ok((current, previous)) => tokens.replace(&current, &previous),
+    match read(db).await {
+        Ok(Some((current, previous))) => tokens.replace(&current, &previous),
+        Ok(None) => tracing::warn!("the stored signing key is missing; the one in memory stays"),
         Err(e) => tracing::warn!(error = %e, "re-reading the stored signing keys failed"),
     }
 }

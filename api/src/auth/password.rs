@@ -6,6 +6,8 @@
 use crate::error::{ApiError, ApiResult};
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
+use rand::Rng;
+use rand::distr::Alphanumeric;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::{LazyLock, Mutex};
 use tokio::sync::Semaphore;
@@ -119,6 +121,15 @@ pub async fn verify(password: SecretString, stored: String) -> ApiResult<bool> {
             && Output::new(&out).is_ok_and(|computed| computed == expected)
     })
     .await
+}
+
+/// A random text of `len` letters and digits, for generated passwords and keys.
+pub fn random_text(len: usize) -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
 }
 
 /// A hash of a random password with the current parameters, verified against when the account

@@ -23,11 +23,19 @@ pub async fn get_or_create(
     .on_conflict_do_nothing_on([service_secrets::Column::Name])
     .exec(db)
     .await?;
-    service_secrets::Entity::find_by_id(name.to_owned())
-        .one(db)
+    get(db, name)
         .await?
-        .map(|s| s.value)
         .ok_or_else(|| DbErr::RecordNotFound(format!("service secret {name}")))
+}
+
+/// The secret stored under `name`, if there is one.
+pub async fn get(db: &impl ConnectionTrait, name: &str) -> Result<Option<String>, DbErr> {
+    Ok(service_secrets::Entity::find_by_id(name.to_owned())
+        .all(db)
+        .await?
+        .into_iter()
+        .next()
+        .map(|s| s.value))
 }
 
 /// The secrets whose names start with `prefix`, with the moment each was stored, by name.

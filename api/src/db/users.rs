@@ -7,6 +7,7 @@ mod changes;
 
 pub use changes::{Changed, Removal, UserChange, remove, update};
 
+use super::audit::{self, Actor, Change};
 use super::entities::{memberships, users};
 use crate::auth::Role;
 use chrono::{DateTime, Utc};
@@ -91,6 +92,22 @@ pub async fn create(
     .insert(db)
     .await?;
     user_from(model)
+}
+
+/// Records in the audit trail that `actor` made `user`; `by` says how, when it was not through
+/// the API (`first start`, `command line`).
+pub async fn record_created(
+    db: &impl ConnectionTrait,
+    actor: impl Into<Actor>,
+    user: &User,
+    by: Option<&str>,
+) -> Result<(), DbErr> {
+    let mut details = serde_json::json!({"email": user.email, "role": user.role.as_str()});
+    if let Some(by) = by {
+        details["by"] = by.into();
+    }
+    let change = Change::new("user.created", "user", user.id).details(details);
+    audit::record(db, actor, change).await
 }
 
 /// How many accounts there are or were: removed ones count too.

@@ -8,7 +8,6 @@ pub use change::{UpdateUserRequest, remove_user, update_user};
 pub use own_password::{ChangePasswordRequest, change_password};
 
 use crate::auth::{AuthUser, Role, password};
-use crate::db::audit::{self, Change};
 use crate::db::users::{self, User};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, ValidJson, ValidQuery};
@@ -91,32 +90,27 @@ pub async fn create_user(
     caller.require_admin()?;
     let body = body.0;
     let email = Email::parse(&body.email).map_err(|e| ApiError::field("email", e.to_string()))?;
-    let display_name = body.display_name.trim();
-    if display_name.is_empty() {
-        return Err(ApiError::field("display_name", "must not be blank"));
-    }
+    let display_name = display_name(&body.display_name)?;
     let hash = password::hash(SecretString::from(body.password)).await?;
+    let role = body.role.unwrap_or(Role::User);
     let tx = state.db.begin_write().await?;
-    let user = users::create(
-        &*tx,
-        &email,
-        display_name,
-        hash,
-        body.role.unwrap_or(Role::User),
-    )
-    .await
-    .map_err(|e| ApiError::unique(e, "An account with this e-mail address already exists."))?;
-    audit::record(
-        &*tx,
-        &caller,
-        Change::new("user.created", "user", user.id)
-            .details(serde_json::json!({"email": user.email, "role": user.role.as_str()})),
-    )
-    .await?;
+    let user = users::create(&*tx, &email, &display_name, hash, role)
+        .await
+        .map_err(|e| ApiError::unique(e, "An account with this e-mail address already exists."))?;
+    users::record_created(&*tx, &caller, &user, None).await?;
     tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/users/{}", user.id)))
         .json(UserResponse::from(user)))
+}
+
+/// A display name without its surrounding white space; 422 when nothing else remains.
+fn display_name(given: &str) -> ApiResult<String> {
+    let name = given.trim();
+    if name.is_empty() {
+        return Err(ApiError::field("display_name", "must not be blank"));
+    }
+    Ok(name.to_owned())
 }
 
 /// All accounts, by e-mail address (admins only); removed accounts are left out.

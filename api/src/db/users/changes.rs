@@ -45,14 +45,17 @@ pub async fn update(
         return Ok(None);
     };
     let before = user_from(row)?;
+    let mut user = before.clone();
     let mut update = users::Entity::update_many().filter(users::Column::Id.eq(id));
     let mut fields = Vec::new();
     if let Some(name) = change.display_name.filter(|n| *n != before.display_name) {
-        update = update.col_expr(users::Column::DisplayName, Expr::value(name));
+        update = update.col_expr(users::Column::DisplayName, Expr::value(name.clone()));
+        user.display_name = name;
         fields.push("display_name");
     }
     if let Some(role) = change.role.filter(|r| *r != before.role) {
         update = update.col_expr(users::Column::Role, Expr::value(role.as_str()));
+        user.role = role;
         fields.push("role");
     }
     if let Some(hash) = change.password_hash {
@@ -65,13 +68,12 @@ pub async fn update(
             users::Column::TokenGeneration,
             Expr::col(users::Column::TokenGeneration).add(1),
         );
+        // The row is locked: nothing moved it on since it was read.
+        user.token_generation += 1;
     }
     if !fields.is_empty() {
         update.exec(db).await?;
     }
-    let user = super::find_including_removed(db, id)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("user {id}")))?;
     Ok(Some(Changed {
         before,
         user,

@@ -69,10 +69,11 @@ pub async fn update_user(
     caller.require_admin()?;
     let id = id.into_inner();
     let body = body.0;
-    let display_name = body.display_name.map(|n| n.trim().to_owned());
-    if display_name.as_deref() == Some("") {
-        return Err(ApiError::field("display_name", "must not be blank"));
-    }
+    let display_name = body
+        .display_name
+        .as_deref()
+        .map(super::display_name)
+        .transpose()?;
     if id == caller.id && body.role.is_some_and(|r| r != Role::Admin) {
         return Err(ApiError::conflict(
             "You cannot change your own role; another admin can.",
