@@ -106,7 +106,7 @@ pub struct Rotation {
 /// Replaces the stored signing key with a new one, keeps the old one as a previous key, and
 /// drops previous keys no token can need any more.
 pub async fn rotate(db: &Db, token_ttl_seconds: i64) -> Result<Rotation, DbErr> {
-    let now = Utc::now();
+    let now = crate::db::now();
     let tx = db.begin_write().await?;
     let old = secrets::get_for_update(&*tx, CURRENT).await?;
     let new = generate();
@@ -135,7 +135,7 @@ pub async fn rotate(db: &Db, token_ttl_seconds: i64) -> Result<Rotation, DbErr> 
 /// ids.
 pub async fn prune(db: &Db, token_ttl_seconds: i64) -> Result<Vec<String>, DbErr> {
     let tx = db.begin_write().await?;
-    let pruned = prune_in(&*tx, token_ttl_seconds, Utc::now()).await?;
+    let pruned = prune_in(&*tx, token_ttl_seconds, crate::db::now()).await?;
     if !pruned.is_empty() {
         let details = serde_json::json!({"pruned": pruned});
         record(&*tx, "signing_key.pruned", details).await?;

@@ -80,7 +80,7 @@ pub async fn create(
     by: Uuid,
     f: Fields,
 ) -> Result<ActionPoint, DbErr> {
-    let now = Utc::now();
+    let now = super::now();
     let model = points::ActiveModel {
         id: Set(Uuid::now_v7()),
         institution_id: Set(institution_id),
@@ -119,7 +119,7 @@ pub async fn update(
         due_date: Set(f.due_date),
         status: Set(f.status.id().to_owned()),
         updated_by: Set(by),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(super::now()),
         ..Default::default()
     }
     .update(db)

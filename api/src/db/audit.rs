@@ -82,7 +82,7 @@ pub async fn record(
     let request_id = REQUEST_ID.try_with(|id| *id).ok().flatten();
     audit_events::Entity::insert(audit_events::ActiveModel {
         id: Set(Uuid::now_v7()),
-        at: Set(Utc::now()),
+        at: Set(super::now()),
         actor_id: Set(actor_id),
         actor_role: Set(actor_role.to_owned()),
         action: Set(change.action.to_owned()),

@@ -97,13 +97,6 @@ pub struct ListFilter {
     pub trajectory_id: Option<Uuid>,
 }
 
-/// The current time as both databases store it (to the microsecond), so that an evaluation
-/// answered from memory after a write equals the one read back later.
-fn stored_now() -> DateTime<Utc> {
-    use chrono::SubsecRound;
-    Utc::now().trunc_subsecs(6)
-}
-
 fn corrupt(what: &str, value: &str) -> DbErr {
     DbErr::Type(format!("unknown {what} `{value}` stored"))
 }
@@ -144,7 +137,7 @@ fn participants_json(participants: &[Participant]) -> Result<serde_json::Value, 
 
 /// Starts a draft and returns it as stored.
 pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Evaluation, DbErr> {
-    let now = stored_now();
+    let now = super::now();
     let id = Uuid::now_v7();
     evaluations::Entity::insert(evaluations::ActiveModel {
         id: Set(id),
@@ -392,7 +385,7 @@ pub async fn apply_change(
     new_answers: &[AnswerEntry],
     new_levels: &[LevelEntry],
 ) -> Result<Option<Evaluation>, DbErr> {
-    let now = stored_now();
+    let now = super::now();
     let mut next = current.clone();
     next.revision = current.revision + 1;
     next.updated_at = now;
@@ -492,7 +485,7 @@ pub async fn submit(
     current: &Evaluation,
     by: Uuid,
 ) -> Result<Option<Evaluation>, DbErr> {
-    let now = stored_now();
+    let now = super::now();
     let counts = current.content.answer_counts();
     let count = |n: u32| Expr::value(i32::try_from(n).unwrap_or(i32::MAX));
     let result = evaluations::Entity::update_many()

@@ -84,7 +84,7 @@ pub async fn create(
     db: &impl ConnectionTrait,
     fields: InstitutionFields,
 ) -> Result<Institution, DbErr> {
-    let now = Utc::now();
+    let now = super::now();
     let model = institutions::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(fields.name),
@@ -115,7 +115,7 @@ pub async fn update(
         brin: Set(fields.brin.map(String::from)),
         region: Set(fields.region),
         municipality: Set(fields.municipality),
-        updated_at: Set(Utc::now()),
+        updated_at: Set(super::now()),
         ..Default::default()
     }
     .update(db)
@@ -214,7 +214,7 @@ pub async fn create_unit(
         institution_id: Set(institution_id),
         name: Set(name),
         kind: Set(kind.id().to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(super::now()),
     }
     .insert(db)
     .await?;

@@ -18,7 +18,7 @@ pub async fn get_or_create(
     service_secrets::Entity::insert(service_secrets::ActiveModel {
         name: Set(name.to_owned()),
         value: Set(generate()),
-        created_at: Set(Utc::now()),
+        created_at: Set(super::now()),
     })
     .on_conflict_do_nothing_on([service_secrets::Column::Name])
     .exec(db)

@@ -142,7 +142,7 @@ pub async fn create(
     start_date: NaiveDate,
     planned_end_date: NaiveDate,
 ) -> Result<Uuid, DbErr> {
-    let now = Utc::now();
+    let now = super::now();
     let id = Uuid::now_v7();
     let plan = fields.plan.clone().flatten();
     trajectories::ActiveModel {
@@ -218,7 +218,7 @@ pub async fn update(
         row.plan_adopted_on = Set(plan.as_ref().and_then(|p| p.adopted_on));
         row.plan_reference = Set(plan.as_ref().and_then(|p| p.reference.clone()));
     }
-    row.updated_at = Set(Utc::now());
+    row.updated_at = Set(super::now());
     row.update(db).await?;
     replace_parts(db, id, &change).await?;
     upsert_components(db, id, &change.components).await?;
@@ -285,7 +285,7 @@ async fn upsert_components(
     if list.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
+    let now = super::now();
     components::Entity::insert_many(list.iter().map(|c| components::ActiveModel {
         trajectory_id: Set(id),
         component_id: Set(c.component_id.clone()),
@@ -506,7 +506,7 @@ pub async fn create_session(
         summary: Set(summary),
         agreements: Set(agreements),
         created_by: Set(created_by),
-        created_at: Set(Utc::now()),
+        created_at: Set(super::now()),
     }
     .insert(db)
     .await?;

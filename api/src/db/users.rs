@@ -85,7 +85,7 @@ pub async fn create(
         display_name: Set(display_name.to_owned()),
         password_hash: Set(password_hash),
         role: Set(role.as_str().to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(super::now()),
         token_generation: Set(0),
         removed_at: Set(None),
     }
@@ -267,7 +267,7 @@ pub async fn add_membership(
         user_id: Set(user),
         institution_id: Set(institution),
         function: Set(function.id().to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(super::now()),
     }
     .insert(db)
     .await?;

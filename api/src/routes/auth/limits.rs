@@ -133,12 +133,12 @@ impl<'a> Attempt<'a> {
         stored: Option<String>,
     ) -> ApiResult<bool> {
         // A refused attempt costs no hash.
-        self.check(db.conn(), Utc::now()).await?;
+        self.check(db.conn(), crate::db::now()).await?;
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(password::dummy_hash);
         if !(password::verify(supplied, stored).await? && known) {
             let tx = db.begin_write().await?;
-            let now = Utc::now();
+            let now = crate::db::now();
             self.record_failure(&*tx, now).await?;
             tx.commit().await?;
             // Where records are made, old ones go.
@@ -147,7 +147,7 @@ impl<'a> Attempt<'a> {
         }
         // Checked again: failures sent alongside this attempt may have reached a limit while it
         // was hashed, and then its answer must not tell that the password was right.
-        if self.check(db.conn(), Utc::now()).await? > 0 {
+        if self.check(db.conn(), crate::db::now()).await? > 0 {
             throttles::clear(db.conn(), &self.email_key).await?;
         }
         Ok(true)

@@ -8,7 +8,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, delete, patch, web};
-use chrono::Utc;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::json;
@@ -145,7 +144,7 @@ pub async fn remove_user(
         ));
     }
     let tx = state.db.begin_write().await?;
-    let Some(removal) = users::remove(&*tx, id, Utc::now()).await? else {
+    let Some(removal) = users::remove(&*tx, id, crate::db::now()).await? else {
         drop(tx);
         return Err(missing(&state, id).await);
     };
