@@ -33,7 +33,6 @@ pub enum ErrorCode {
     UnsupportedMediaType,
     TooManyRequests,
     InternalError,
-    ServiceUnavailable,
     DatabaseUnavailable,
 }
 
@@ -56,7 +55,7 @@ impl ErrorCode {
             UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             InternalError => StatusCode::INTERNAL_SERVER_ERROR,
-            ServiceUnavailable | DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            DatabaseUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -81,7 +80,6 @@ impl ErrorCode {
             UnsupportedMediaType => "unsupported_media_type",
             TooManyRequests => "too_many_requests",
             InternalError => "internal_error",
-            ServiceUnavailable => "service_unavailable",
             DatabaseUnavailable => "database_unavailable",
         }
     }

@@ -1,9 +1,12 @@
 //! The OpenAPI 3.1 document: collected by utoipa-actix-web from the same `.service(...)`
-//! registrations that build the router, then completed here with the bearer security scheme
-//! and the error responses every protected operation can give.
+//! registrations that build the router, then completed here with the bearer security scheme,
+//! the error responses every protected operation can give, and the `X-Request-Id` header
+//! every response carries.
 
 use crate::error::Problem;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi as Doc, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
@@ -34,7 +37,7 @@ pub struct ApiDoc;
 
 /// Completes the collected document: adds the bearer scheme, and to every operation that does
 /// not opt out with `security(())` the bearer requirement and the problem responses common to
-/// all of them. Runs after utoipa-actix-web has merged the paths in (a derive-time modifier
+/// all of them; then names the `X-Request-Id` header on every response. Runs after utoipa-actix-web has merged the paths in (a derive-time modifier
 /// would see none).
 pub fn finish(doc: &mut Doc) {
     Protected.modify(doc);
@@ -77,9 +80,28 @@ const BODY_ERRORS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The name under `components/headers` of the request id every response carries.
+const REQUEST_ID: &str = "X-Request-Id";
+
 impl Modify for Protected {
     fn modify(&self, doc: &mut Doc) {
         if let Some(components) = doc.components.as_mut() {
+            components.headers.insert(
+                REQUEST_ID.to_owned(),
+                RefOr::T(
+                    HeaderBuilder::new()
+                        .schema(Some(
+                            ObjectBuilder::new()
+                                .schema_type(Type::String)
+                                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))),
+                        ))
+                        .description(Some(
+                            "The id of this request, as the service's logs and the audit trail \
+                             (`request_id`) name it: quote it when asking about a request.",
+                        ))
+                        .build(),
+                ),
+            );
             components.add_security_scheme(
                 "bearer",
                 SecurityScheme::Http(
@@ -102,6 +124,14 @@ impl Modify for Protected {
             .flatten()
             {
                 protect(op);
+                for response in op.responses.responses.values_mut() {
+                    if let RefOr::T(response) = response {
+                        response.headers.insert(
+                            REQUEST_ID.to_owned(),
+                            RefOr::Ref(Ref::new(format!("#/components/headers/{REQUEST_ID}"))),
+                        );
+                    }
+                }
             }
         }
     }

@@ -155,7 +155,12 @@ impl Hostile {
         assert_eq!(r.body["status"], status, "{what}");
         assert!(
             self.documents(method, path, status),
-            "{what}: {status} is not documented for the operation"
+            "{what}: {status} is not documented for the operation, with its X-Request-Id"
+        );
+        let id = r.header("x-request-id").unwrap_or_default();
+        assert!(
+            uuid::Uuid::parse_str(id).is_ok(),
+            "{what}: X-Request-Id {id:?}"
         );
     }
 
@@ -172,7 +177,8 @@ impl Hostile {
                     .iter()
                     .zip(&segments)
                     .all(|(t, s)| t.starts_with('{') || t == s)
-                && item[&method]["responses"].get(status.to_string()).is_some()
+                && item[&method]["responses"][status.to_string()]["headers"]["X-Request-Id"]["$ref"]
+                    == "#/components/headers/X-Request-Id"
         })
     }
 
