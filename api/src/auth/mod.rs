@@ -12,7 +12,8 @@ pub mod keys;
 pub mod password;
 pub mod token;
 
-use crate::db::{Db, trajectories, users};
+use crate::db::Db;
+use crate::db::sight::{self, Sight};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
 use actix_web::body::MessageBody;
@@ -83,20 +84,27 @@ impl AuthUser {
     }
 
     /// How the caller may see an institution: as admin, as member, or as coach of one of its
-    /// trajectories. For anyone else the institution does not exist: 404.
+    /// trajectories. For anyone else the institution does not exist: 404. One query, none for
+    /// an admin.
     pub async fn access_to(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
         if self.is_admin() {
             return Ok(Access::Admin);
         }
-        if users::is_member(db.conn(), self.id, institution_id).await? {
-            return Ok(Access::Member);
+        self.access_from(sight::of(db.conn(), self.id, institution_id).await?)
+    }
+
+    /// The one decision of how the caller may see an institution, from what [`Sight`] was
+    /// read of it (on its own by [`AuthUser::access_to`], or with the object being read).
+    pub fn access_from(&self, sight: Sight) -> ApiResult<Access> {
+        if self.is_admin() {
+            Ok(Access::Admin)
+        } else if sight.member {
+            Ok(Access::Member)
+        } else if self.role == Role::Coach && sight.coach {
+            Ok(Access::Coach)
+        } else {
+            Err(ApiError::not_found())
         }
-        if self.role == Role::Coach
-            && trajectories::coaches_at(db.conn(), self.id, institution_id).await?
-        {
-            return Ok(Access::Coach);
-        }
-        Err(ApiError::not_found())
     }
 }
 

@@ -3,12 +3,14 @@
 //! drafts. Status and revision checks are part of each UPDATE, so a lost race changes nothing.
 
 use super::entities::{evaluation_answers as answers, evaluation_levels as levels, evaluations};
+use super::sight::{self, Sight};
+use super::statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::{AnswerEntry, Content, LevelEntry, Moment, Participant, SchoolYear, Status};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::sync::LazyLock;
 use uuid::Uuid;
@@ -192,66 +194,37 @@ pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Eva
     })
 }
 
-/// How a caller may see an evaluation's institution, read in the same query as the evaluation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sight {
-    /// The caller is a member of the institution.
-    pub member: bool,
-    /// The caller coaches a trajectory of the institution.
-    pub coach: bool,
-}
-
-/// Turns `?` placeholders into the backend's own.
-fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let sql = match backend {
-        DbBackend::Postgres => {
-            let mut out = String::with_capacity(sql.len() + 8);
-            let mut n = 0;
-            for c in sql.chars() {
-                if c == '?' {
-                    n += 1;
-                    out.push('$');
-                    out.push_str(&n.to_string());
-                } else {
-                    out.push(c);
-                }
-            }
-            out
-        }
-        _ => sql.to_owned(),
-    };
-    Statement::from_sql_and_values(backend, sql, values)
-}
-
 /// The evaluation row, the correction that supersedes it, whether `caller` is a member of its
 /// institution or coaches there, and its answers and step levels as JSON arrays: one query and
 /// one row. (Each row crosses from the database driver's thread to the request's, so one row
 /// instead of twenty-six is most of the cost of reading an evaluation.)
 fn header_sql(backend: DbBackend) -> &'static str {
-    const SIGHT: &str = "(SELECT c.id FROM evaluations c WHERE c.supersedes_id = e.id) AS superseded_by, \
-         CASE WHEN EXISTS (SELECT 1 FROM memberships m \
-             WHERE m.user_id = ? AND m.institution_id = e.institution_id) THEN 1 ELSE 0 END AS sight_member, \
-         CASE WHEN EXISTS (SELECT 1 FROM trajectory_coaches tc \
-             JOIN trajectories t ON t.id = tc.trajectory_id \
-             WHERE tc.user_id = ? AND t.institution_id = e.institution_id) THEN 1 ELSE 0 END AS sight_coach";
+    static SIGHT: LazyLock<String> = LazyLock::new(|| {
+        format!(
+            "(SELECT c.id FROM evaluations c WHERE c.supersedes_id = e.id) AS superseded_by, {}",
+            sight::columns("e.institution_id")
+        )
+    });
     static SQLITE: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT e.*, {SIGHT}, \
+            "SELECT e.*, {}, \
              (SELECT json_group_array(json_array(a.question_id, a.answer, a.explanation)) \
                 FROM evaluation_answers a WHERE a.evaluation_id = e.id) AS answers_json, \
              (SELECT json_group_array(json_array(l.step, l.level, l.remarks)) \
                 FROM evaluation_levels l WHERE l.evaluation_id = e.id) AS levels_json \
-             FROM evaluations e WHERE e.id = ?"
+             FROM evaluations e WHERE e.id = ?",
+            *SIGHT
         )
     });
     static POSTGRES: LazyLock<String> = LazyLock::new(|| {
         format!(
-            "SELECT e.*, {SIGHT}, \
+            "SELECT e.*, {}, \
              (SELECT COALESCE(json_agg(json_build_array(a.question_id, a.answer, a.explanation)), '[]')::text \
                 FROM evaluation_answers a WHERE a.evaluation_id = e.id) AS answers_json, \
              (SELECT COALESCE(json_agg(json_build_array(l.step, l.level, l.remarks)), '[]')::text \
                 FROM evaluation_levels l WHERE l.evaluation_id = e.id) AS levels_json \
-             FROM evaluations e WHERE e.id = ?"
+             FROM evaluations e WHERE e.id = ?",
+            *SIGHT
         )
     });
     match backend {
@@ -280,10 +253,7 @@ pub async fn find_for(
     };
     let model = evaluations::Model::from_query_result(&row, "")?;
     let superseded_by: Option<Uuid> = row.try_get("", "superseded_by")?;
-    let sight = Sight {
-        member: row.try_get::<i32>("", "sight_member")? != 0,
-        coach: row.try_get::<i32>("", "sight_coach")? != 0,
-    };
+    let sight = sight::from_row(&row)?;
     let answers_json: String = row.try_get("", "answers_json")?;
     let levels_json: String = row.try_get("", "levels_json")?;
     let answers: Vec<(String, String, Option<String>)> =

@@ -11,6 +11,7 @@ pub mod institutions;
 pub mod progress;
 pub mod query_count;
 pub mod secrets;
+pub mod sight;
 pub mod throttles;
 pub mod trajectories;
 pub mod users;
@@ -20,7 +21,8 @@ use lobkader_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, Statement, TransactionOptions,
+    TransactionTrait,
 };
 use std::ops::Deref;
 use std::sync::Arc;
@@ -54,6 +56,11 @@ impl Deref for WriteTx {
 impl WriteTx {
     pub async fn commit(self) -> Result<(), DbErr> {
         self.tx.commit().await
+    }
+
+    /// Rolls back, and only then lets the next writer in.
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.tx.rollback().await
     }
 }
 
@@ -112,6 +119,11 @@ impl Db {
             .acquire_timeout(Duration::from_secs(3))
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(move |o| tune_sqlite(o, sync));
+        if url.starts_with("sqlite:") {
+            // sqlx pings a pooled connection before handing it out, a round trip to the
+            // connection's thread on every query; an SQLite file does not hang up.
+            options.test_before_acquire(false);
+        }
         let mut conn = Database::connect(options).await?;
         conn.set_metric_callback(|_| query_count::record());
         let write_lock = match conn.get_database_backend() {
@@ -194,4 +206,26 @@ pub fn is_unique_violation(err: &DbErr) -> bool {
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// A statement written with `?` placeholders, turned into the backend's own.
+pub(crate) fn statement(backend: DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
+    let sql = match backend {
+        DbBackend::Postgres => {
+            let mut out = String::with_capacity(sql.len() + 8);
+            let mut n = 0;
+            for c in sql.chars() {
+                if c == '?' {
+                    n += 1;
+                    out.push('$');
+                    out.push_str(&n.to_string());
+                } else {
+                    out.push(c);
+                }
+            }
+            out
+        }
+        _ => sql.to_owned(),
+    };
+    Statement::from_sql_and_values(backend, sql, values)
 }

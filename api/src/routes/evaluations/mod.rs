@@ -14,7 +14,7 @@ mod update;
 
 pub use dto::*;
 
-use crate::auth::{Access, AuthUser, Role};
+use crate::auth::{Access, AuthUser};
 use crate::db::evaluations::{self, Evaluation};
 use crate::error::{ApiError, ApiResult};
 use crate::startup::AppState;
@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// The evaluation and how the caller sees it; if the caller may not see it, as if it did not
-/// exist, 404. The sight check is part of the query that reads the evaluation.
+/// exist, 404. The sight of its institution is read in the query that reads the evaluation.
 async fn visible_with(
     state: &AppState,
     caller: &AuthUser,
@@ -45,16 +45,7 @@ async fn visible_with(
     let (evaluation, sight) = evaluations::find_for(state.db.conn(), id, caller.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let access = if caller.is_admin() {
-        Access::Admin
-    } else if sight.member {
-        Access::Member
-    } else if caller.role == Role::Coach && sight.coach {
-        Access::Coach
-    } else {
-        return Err(ApiError::not_found());
-    };
-    Ok((evaluation, access))
+    Ok((evaluation, caller.access_from(sight)?))
 }
 
 /// The evaluation, if the caller may see it; otherwise, as if it did not exist, 404.

@@ -51,7 +51,7 @@ pub async fn submit_evaluation(
     }
     let tx = state.db.begin_write().await?;
     let Some(done) = evaluations::submit(&*tx, &current, caller.id).await? else {
-        drop(tx);
+        tx.rollback().await?;
         return Err(lost_race(&state, current.id).await);
     };
     audit::record(

@@ -76,7 +76,7 @@ pub async fn update_evaluation(
     let tx = state.db.begin_write().await?;
     let Some(updated) = evaluations::apply_change(&*tx, &current, meta, &answers, &levels).await?
     else {
-        drop(tx);
+        tx.rollback().await?;
         return Err(lost_race(&state, current.id).await);
     };
     audit::record(
