@@ -9,7 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
     QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone)]
@@ -189,32 +188,4 @@ pub async fn list(
         rows.into_iter().map(from_model).collect::<Result<_, _>>()?,
         total,
     ))
-}
-
-/// Per trajectory: how many action points are open (or in progress), and how many of those
-/// are past their due date on `today`. One query for all the trajectories.
-pub async fn open_counts(
-    db: &impl ConnectionTrait,
-    trajectories: &[Uuid],
-    today: NaiveDate,
-) -> Result<HashMap<Uuid, (u32, u32)>, DbErr> {
-    let rows: Vec<(Option<Uuid>, Option<NaiveDate>)> = points::Entity::find()
-        .select_only()
-        .column(points::Column::TrajectoryId)
-        .column(points::Column::DueDate)
-        .filter(points::Column::TrajectoryId.is_in(trajectories.to_vec()))
-        .filter(points::Column::Status.is_in(open_statuses()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut counts: HashMap<Uuid, (u32, u32)> = HashMap::new();
-    for (trajectory, due) in rows {
-        let Some(t) = trajectory else { continue };
-        let entry = counts.entry(t).or_default();
-        entry.0 += 1;
-        if due.is_some_and(|d| d < today) {
-            entry.1 += 1;
-        }
-    }
-    Ok(counts)
 }

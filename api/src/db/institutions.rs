@@ -183,25 +183,6 @@ pub async fn list(
     ))
 }
 
-/// The names of the given institutions.
-pub async fn names(
-    db: &impl ConnectionTrait,
-    ids: Vec<Uuid>,
-) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
-    if ids.is_empty() {
-        return Ok(Default::default());
-    }
-    let rows: Vec<(Uuid, String)> = institutions::Entity::find()
-        .select_only()
-        .column(institutions::Column::Id)
-        .column(institutions::Column::Name)
-        .filter(institutions::Column::Id.is_in(ids))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
 /// Inserts a unit; a name already used in the institution is a unique violation.
 pub async fn create_unit(
     db: &impl ConnectionTrait,

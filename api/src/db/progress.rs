@@ -1,125 +1,233 @@
 //! Loading the submitted evaluations of a subject as measurements for the progress timeline:
-//! one query whatever the number of evaluations, reading the summary each evaluation got when
-//! it was submitted (answer counts and step levels) rather than its answers.
+//! one query and one row whatever the number of evaluations, reading the summary each
+//! evaluation got when it was submitted (answer counts and step levels) rather than its
+//! answers. The measurements come as one JSON array (each row crossing from the database
+//! driver's thread to the request's costs more than the SQL, so forty rows cost far more than
+//! one); [`json`] is that array as an SQL expression, and [`element`] and [`measured`] its
+//! parts, for other queries to use.
 
-use super::entities::evaluations;
 use super::evaluations::parse_step_levels;
+use super::sight::{self, Sight};
+use super::statement;
+use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::Status;
 use lobkader_domain::progress::{AnswerCounts, Measurement};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QuerySelect,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
+use serde::Deserialize;
+use std::sync::LazyLock;
 use uuid::Uuid;
-
-/// Whose evaluations.
-#[derive(Debug, Clone)]
-pub enum Subject {
-    Institution(Uuid),
-    Trajectory(Uuid),
-    /// Several trajectories at once (the coach's overview).
-    Trajectories(Vec<Uuid>),
-}
 
 fn corrupt(what: &str, value: &str) -> DbErr {
     DbErr::Type(format!("unknown {what} `{value}` stored"))
 }
 
-/// What the timeline reads of a submitted evaluation: its header and its summary, no more.
-#[derive(FromQueryResult)]
-struct Row {
-    id: Uuid,
-    trajectory_id: Option<Uuid>,
-    reference_date: chrono::NaiveDate,
-    submitted_at: Option<chrono::DateTime<chrono::Utc>>,
-    moment: String,
-    title: Option<String>,
-    supersedes_id: Option<Uuid>,
-    answers_yes: Option<i32>,
-    answers_partly: Option<i32>,
-    answers_no: Option<i32>,
-    answers_unknown: Option<i32>,
-    step_levels: Option<String>,
+/// A uuid column as a JSON value: SQLite keeps uuids as 16-byte blobs, which JSON cannot hold,
+/// so there it is their hex digits (which [`Uuid`] reads back); PostgreSQL writes them itself.
+pub(crate) fn uuid_json(backend: DbBackend, column: &str) -> String {
+    match backend {
+        DbBackend::Postgres => column.to_owned(),
+        _ => format!("CASE WHEN {column} IS NULL THEN NULL ELSE hex({column}) END"),
+    }
 }
 
-/// The submitted evaluations of `subject` made with `instrument_id`, each with the trajectory
-/// it belongs to.
-pub async fn measurements(
-    db: &impl ConnectionTrait,
-    subject: &Subject,
-    instrument_id: &str,
-) -> Result<Vec<(Option<Uuid>, Measurement)>, DbErr> {
-    let scope = match subject {
-        Subject::Institution(id) => {
-            Condition::all().add(evaluations::Column::InstitutionId.eq(*id))
-        }
-        Subject::Trajectory(id) => Condition::all().add(evaluations::Column::TrajectoryId.eq(*id)),
-        Subject::Trajectories(ids) => {
-            Condition::all().add(evaluations::Column::TrajectoryId.is_in(ids.clone()))
-        }
-    };
-    // An evaluation replaced by a submitted correction never counts, wherever the correction
-    // went. NOT EXISTS lets each candidate use the index on `supersedes_id`.
-    let correction = Alias::new("correction");
-    let corrected = Query::select()
-        .expr(Expr::val(1))
-        .from_as(evaluations::Entity, correction.clone())
-        .and_where(
-            Expr::col((correction.clone(), evaluations::Column::SupersedesId))
-                .equals((evaluations::Entity, evaluations::Column::Id)),
-        )
-        .and_where(Expr::col((correction, evaluations::Column::Status)).eq(Status::Submitted.id()))
-        .to_owned();
-    use evaluations::Column as C;
-    let headers = evaluations::Entity::find()
-        .select_only()
-        .columns([
-            C::Id,
-            C::TrajectoryId,
-            C::ReferenceDate,
-            C::SubmittedAt,
-            C::Moment,
-            C::Title,
-            C::SupersedesId,
-            C::AnswersYes,
-            C::AnswersPartly,
-            C::AnswersNo,
-            C::AnswersUnknown,
-            C::StepLevels,
-        ])
-        .filter(scope)
-        .filter(Expr::exists(corrected).not())
-        .filter(C::Status.eq(Status::Submitted.id()))
-        .filter(C::InstrumentId.eq(instrument_id))
-        .into_model::<Row>()
-        .all(db)
-        .await?;
-    headers
-        .into_iter()
-        .map(|h| {
-            let summary = || corrupt("summary of submitted evaluation", &h.id.to_string());
-            let count = |n: Option<i32>| n.and_then(|n| u32::try_from(n).ok()).ok_or_else(summary);
-            let levels = parse_step_levels(h.step_levels.as_deref().ok_or_else(summary)?)?;
-            let answers = AnswerCounts {
-                yes: count(h.answers_yes)?,
-                partly: count(h.answers_partly)?,
-                no: count(h.answers_no)?,
-                unknown: count(h.answers_unknown)?,
-            };
-            Ok((
-                h.trajectory_id,
-                Measurement {
-                    moment: h.moment.parse().map_err(|_| corrupt("moment", &h.moment))?,
-                    answers,
-                    id: h.id,
-                    reference_date: h.reference_date,
-                    submitted_at: h.submitted_at,
-                    supersedes_id: h.supersedes_id,
-                    title: h.title,
-                    levels,
-                },
-            ))
+/// A JSON array of the SQL expressions `items`.
+pub(crate) fn json_array(backend: DbBackend, items: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("json_build_array({items})"),
+        _ => format!("json_array({items})"),
+    }
+}
+
+/// The aggregate of the JSON expression `element` over a query's rows as a JSON array, `[]`
+/// when there are none.
+pub(crate) fn json_agg(backend: DbBackend, element: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("COALESCE(json_agg({element}), '[]'::json)"),
+        _ => format!("json_group_array({element})"),
+    }
+}
+
+/// The aggregate of the text expression `item` over a query's rows, joined by commas; NULL
+/// when there are none.
+pub(crate) fn joined(backend: DbBackend, item: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("string_agg({item}, ',')"),
+        _ => format!("group_concat({item}, ',')"),
+    }
+}
+
+/// A JSON expression as a text column.
+pub(crate) fn as_text(backend: DbBackend, expr: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("({expr})::text"),
+        _ => expr.to_owned(),
+    }
+}
+
+/// The SQL expression of one evaluation `e` as a JSON array, read back by [`MeasurementJson`].
+pub(crate) fn element(backend: DbBackend) -> String {
+    json_array(
+        backend,
+        &format!(
+            "{}, e.reference_date, e.submitted_at, e.moment, e.title, {}, \
+             e.answers_yes, e.answers_partly, e.answers_no, e.answers_unknown, e.step_levels",
+            uuid_json(backend, "e.id"),
+            uuid_json(backend, "e.supersedes_id"),
+        ),
+    )
+}
+
+/// `FROM` and `WHERE` of the measurements among the evaluations `e` for which `scope` holds:
+/// the submitted evaluations made with the instrument, without those replaced by a submitted
+/// correction (wherever the correction went; NOT EXISTS lets each candidate use the index on
+/// `supersedes_id`). Its placeholders follow those of `scope` and take [`json_values`].
+pub(crate) fn measured(scope: &str) -> String {
+    format!(
+        "FROM evaluations e WHERE {scope} AND e.status = ? AND e.instrument_id = ? \
+         AND NOT EXISTS (SELECT 1 FROM evaluations c WHERE c.supersedes_id = e.id AND c.status = ?)"
+    )
+}
+
+/// The measurements of [`measured`] as a JSON text column (one column of one row, however
+/// many there are).
+pub(crate) fn json(backend: DbBackend, scope: &str) -> String {
+    as_text(
+        backend,
+        &format!(
+            "(SELECT {} {})",
+            json_agg(backend, &element(backend)),
+            measured(scope)
+        ),
+    )
+}
+
+/// The values of the placeholders of [`measured`] after those of its scope.
+pub(crate) fn json_values(instrument_id: &str) -> [Value; 3] {
+    [
+        Status::Submitted.id().into(),
+        instrument_id.into(),
+        Status::Submitted.id().into(),
+    ]
+}
+
+/// One element of [`json`], as [`element`] writes it: an evaluation's header and summary.
+#[derive(Deserialize)]
+pub(crate) struct MeasurementJson<'a>(
+    Uuid,
+    NaiveDate,
+    Option<DateTime<Utc>>,
+    &'a str,
+    Option<String>,
+    Option<Uuid>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    #[serde(borrow)] Option<&'a str>,
+);
+
+impl MeasurementJson<'_> {
+    pub(crate) fn into_measurement(self) -> Result<Measurement, DbErr> {
+        let MeasurementJson(
+            id,
+            reference_date,
+            submitted_at,
+            moment,
+            title,
+            supersedes_id,
+            yes,
+            partly,
+            no,
+            unknown,
+            step_levels,
+        ) = self;
+        let summary = || corrupt("summary of submitted evaluation", &id.to_string());
+        let count = |n: Option<i64>| n.and_then(|n| u32::try_from(n).ok()).ok_or_else(summary);
+        Ok(Measurement {
+            moment: moment.parse().map_err(|_| corrupt("moment", moment))?,
+            answers: AnswerCounts {
+                yes: count(yes)?,
+                partly: count(partly)?,
+                no: count(no)?,
+                unknown: count(unknown)?,
+            },
+            levels: parse_step_levels(step_levels.ok_or_else(summary)?)?,
+            id,
+            reference_date,
+            submitted_at,
+            supersedes_id,
+            title,
         })
+    }
+}
+
+/// Reads the text of [`json`] back.
+pub(crate) fn parse(text: &str) -> Result<Vec<Measurement>, DbErr> {
+    let list: Vec<MeasurementJson> = serde_json::from_str(text)
+        .map_err(|e| DbErr::Type(format!("unreadable measurements: {e}")))?;
+    list.into_iter()
+        .map(MeasurementJson::into_measurement)
         .collect()
+}
+
+/// The submitted evaluations of a trajectory made with `instrument_id`: one query.
+pub async fn of_trajectory(
+    db: &impl ConnectionTrait,
+    trajectory: Uuid,
+    instrument_id: &str,
+) -> Result<Vec<Measurement>, DbErr> {
+    fn sql(backend: DbBackend) -> String {
+        format!(
+            "SELECT {} AS measurements",
+            json(backend, "e.trajectory_id = ?")
+        )
+    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| sql(DbBackend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| sql(DbBackend::Postgres));
+    let backend = db.get_database_backend();
+    let text = match backend {
+        DbBackend::Postgres => &POSTGRES,
+        _ => &SQLITE,
+    };
+    let mut values = vec![trajectory.into()];
+    values.extend(json_values(instrument_id));
+    let rows = db.query_all_raw(statement(backend, text, values)).await?;
+    match rows.first() {
+        Some(row) => parse(&row.try_get::<String>("", "measurements")?),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// The submitted evaluations of an institution made with `instrument_id`, and how `caller` may
+/// see the institution: one query. `None` when there is no such institution.
+pub async fn of_institution_for(
+    db: &impl ConnectionTrait,
+    institution: Uuid,
+    caller: Uuid,
+    instrument_id: &str,
+) -> Result<Option<(Sight, Vec<Measurement>)>, DbErr> {
+    fn sql(backend: DbBackend) -> String {
+        format!(
+            "SELECT {}, {} AS measurements FROM institutions i WHERE i.id = ?",
+            sight::columns("i.id"),
+            json(backend, "e.institution_id = i.id")
+        )
+    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| sql(DbBackend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| sql(DbBackend::Postgres));
+    let backend = db.get_database_backend();
+    let text = match backend {
+        DbBackend::Postgres => &POSTGRES,
+        _ => &SQLITE,
+    };
+    // The placeholders in order: the caller twice (sight), the measurements' own, the id.
+    let mut values: Vec<Value> = vec![caller.into(), caller.into()];
+    values.extend(json_values(instrument_id));
+    values.push(institution.into());
+    let rows = db.query_all_raw(statement(backend, text, values)).await?;
+    let Some(row) = rows.first() else {
+        return Ok(None);
+    };
+    let measurements = parse(&row.try_get::<String>("", "measurements")?)?;
+    Ok(Some((sight::from_row(row)?, measurements)))
 }

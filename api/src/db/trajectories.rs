@@ -7,16 +7,22 @@ use super::entities::{
     trajectory_components as components, trajectory_kerngroep as kerngroep,
     trajectory_targets as targets,
 };
+use super::evaluations::parse_step_levels;
+use super::progress::{self, MeasurementJson};
+use super::statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::institution::KerngroepFunction;
-use lobkader_domain::trajectory::{ComponentStatus, TrajectoryStatus, programme};
+use lobkader_domain::progress::Measurement;
+use lobkader_domain::trajectory::{ActionStatus, ComponentStatus, TrajectoryStatus, programme};
 use lobkader_domain::{Level, Participant};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, Value,
 };
+use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// The integraal LOB-plan a trajectory ends in.
@@ -101,25 +107,6 @@ pub struct ListFilter {
 
 fn corrupt(what: &str, value: &str) -> DbErr {
     DbErr::Type(format!("unknown {what} `{value}` stored"))
-}
-
-/// Whether `user` coaches any trajectory of `institution`.
-pub async fn coaches_at(
-    db: &impl ConnectionTrait,
-    user: Uuid,
-    institution: Uuid,
-) -> Result<bool, DbErr> {
-    let mine = coaches::Entity::find()
-        .select_only()
-        .column(coaches::Column::TrajectoryId)
-        .filter(coaches::Column::UserId.eq(user))
-        .into_query();
-    let count = trajectories::Entity::find()
-        .filter(trajectories::Column::InstitutionId.eq(institution))
-        .filter(trajectories::Column::Id.in_subquery(mine))
-        .count(db)
-        .await?;
-    Ok(count > 0)
 }
 
 /// The ids of the trajectories `user` coaches.
@@ -540,5 +527,191 @@ pub async fn sessions_of(
         .await?
         .into_iter()
         .map(session_from)
+        .collect()
+}
+
+/// A trajectory as the coach's overview shows it: what it is, its targets, how far its
+/// components are, its open action points and its measurements.
+#[derive(Debug, Clone)]
+pub struct OverviewEntry {
+    pub id: Uuid,
+    pub title: String,
+    pub institution_id: Uuid,
+    pub institution_name: String,
+    pub status: TrajectoryStatus,
+    pub start_date: NaiveDate,
+    pub planned_end_date: NaiveDate,
+    pub targets: Vec<(u8, Level)>,
+    pub components_done: usize,
+    pub components_total: usize,
+    pub open_action_points: u32,
+    /// Open action points due before `today`.
+    pub overdue_action_points: u32,
+    pub measurements: Vec<Measurement>,
+}
+
+/// One trajectory of the overview's first column, as [`overview_sql`] writes it: its own
+/// columns, then its targets (`step=level` pairs), the statuses of its components, and for
+/// each open action point whether it is overdue (`1`) or not (`0`), each joined by commas.
+#[derive(Deserialize)]
+struct EntryJson<'a>(
+    Uuid,
+    String,
+    Uuid,
+    String,
+    &'a str,
+    NaiveDate,
+    NaiveDate,
+    #[serde(borrow)] Option<&'a str>,
+    #[serde(borrow)] Option<&'a str>,
+    #[serde(borrow)] Option<&'a str>,
+);
+
+/// The overview's query: one row of two JSON columns, the coach's trajectories with their
+/// parts and the measurements of all of them, whatever their number. (Each row crossing from
+/// the database driver's thread costs more than the SQL, and SQLite parses a JSON value again
+/// when one subquery's JSON goes into another's, so the parts of a trajectory come as joined
+/// text and the measurements as one flat array beside it.) Placeholders in order: today and the
+/// open statuses, the coach; the coach and the measurements' own.
+fn overview_sql(backend: DbBackend) -> String {
+    const COACHED: &str =
+        "(SELECT tc.trajectory_id FROM trajectory_coaches tc WHERE tc.user_id = ?)";
+    let trajectory = progress::json_array(
+        backend,
+        &format!(
+            "{}, t.title, {}, i.name, t.status, t.start_date, t.planned_end_date, \
+             (SELECT {} FROM trajectory_targets g WHERE g.trajectory_id = t.id), \
+             (SELECT {} FROM trajectory_components k WHERE k.trajectory_id = t.id), \
+             (SELECT {} FROM action_points p WHERE p.trajectory_id = t.id AND p.status IN (?, ?))",
+            progress::uuid_json(backend, "t.id"),
+            progress::uuid_json(backend, "t.institution_id"),
+            progress::joined(backend, "g.step || '=' || g.level"),
+            progress::joined(backend, "k.status"),
+            progress::joined(backend, "CASE WHEN p.due_date < ? THEN '1' ELSE '0' END"),
+        ),
+    );
+    let measurement = progress::json_array(
+        backend,
+        &format!(
+            "{}, {}",
+            progress::uuid_json(backend, "e.trajectory_id"),
+            progress::element(backend)
+        ),
+    );
+    format!(
+        "SELECT {} AS trajectories, {} AS measurements",
+        progress::as_text(
+            backend,
+            &format!(
+                "(SELECT {} FROM trajectories t JOIN institutions i ON i.id = t.institution_id \
+                 WHERE t.id IN {COACHED})",
+                progress::json_agg(backend, &trajectory)
+            )
+        ),
+        progress::as_text(
+            backend,
+            &format!(
+                "(SELECT {} {})",
+                progress::json_agg(backend, &measurement),
+                progress::measured(&format!("e.trajectory_id IN {COACHED}"))
+            )
+        ),
+    )
+}
+
+/// Every trajectory `coach` coaches, for the overview, with its submitted evaluations made
+/// with `instrument_id`: one query and one row, whatever the number of trajectories.
+pub async fn overview(
+    db: &impl ConnectionTrait,
+    coach: Uuid,
+    instrument_id: &str,
+    today: NaiveDate,
+) -> Result<Vec<OverviewEntry>, DbErr> {
+    static SQLITE: LazyLock<String> = LazyLock::new(|| overview_sql(DbBackend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| overview_sql(DbBackend::Postgres));
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => &POSTGRES,
+        _ => &SQLITE,
+    };
+    let mut values: Vec<Value> = vec![
+        today.into(),
+        ActionStatus::Open.id().into(),
+        ActionStatus::InProgress.id().into(),
+        coach.into(),
+        coach.into(),
+    ];
+    values.extend(progress::json_values(instrument_id));
+    let rows = db.query_all_raw(statement(backend, sql, values)).await?;
+    let Some(row) = rows.first() else {
+        return Ok(Vec::new());
+    };
+    let trajectories: String = row.try_get("", "trajectories")?;
+    let measurements: String = row.try_get("", "measurements")?;
+    let entries: Vec<EntryJson> = serde_json::from_str(&trajectories)
+        .map_err(|e| DbErr::Type(format!("unreadable overview: {e}")))?;
+    let measured: Vec<(Option<Uuid>, MeasurementJson)> = serde_json::from_str(&measurements)
+        .map_err(|e| DbErr::Type(format!("unreadable measurements: {e}")))?;
+    let mut by_trajectory: HashMap<Uuid, Vec<Measurement>> = HashMap::new();
+    for (trajectory, m) in measured {
+        if let Some(t) = trajectory {
+            by_trajectory
+                .entry(t)
+                .or_default()
+                .push(m.into_measurement()?);
+        }
+    }
+    fn split(list: Option<&str>) -> impl Iterator<Item = &str> {
+        list.into_iter().flat_map(|l| l.split(','))
+    }
+    entries
+        .into_iter()
+        .map(|e| {
+            let EntryJson(
+                id,
+                title,
+                institution_id,
+                institution_name,
+                status,
+                start_date,
+                planned_end_date,
+                targets,
+                components,
+                points,
+            ) = e;
+            let mut components_done = 0;
+            let mut components_total = 0;
+            for c in split(components) {
+                let c: ComponentStatus = c.parse().map_err(|_| corrupt("component status", c))?;
+                components_total += 1;
+                if c == ComponentStatus::Done {
+                    components_done += 1;
+                }
+            }
+            let (mut open, mut overdue) = (0, 0);
+            for p in split(points) {
+                open += 1;
+                if p == "1" {
+                    overdue += 1;
+                }
+            }
+            Ok(OverviewEntry {
+                status: status
+                    .parse()
+                    .map_err(|_| corrupt("trajectory status", status))?,
+                targets: parse_step_levels(targets.unwrap_or_default())?,
+                measurements: by_trajectory.remove(&id).unwrap_or_default(),
+                components_done,
+                components_total,
+                open_action_points: open,
+                overdue_action_points: overdue,
+                id,
+                title,
+                institution_id,
+                institution_name,
+                start_date,
+                planned_end_date,
+            })
+        })
         .collect()
 }

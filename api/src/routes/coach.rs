@@ -1,11 +1,9 @@
 //! The coach's overview: every trajectory they coach with where it stands and why it may need
 //! attention, those needing it most first. A bounded number of queries, whatever the number
-//! of trajectories or evaluations.
+//! of trajectories or evaluations: one query, one row.
 
 use crate::auth::{AuthUser, Role};
-use crate::db::progress::{Subject, measurements};
-use crate::db::trajectories::{self, ListFilter, Visible};
-use crate::db::{action_points, institutions};
+use crate::db::trajectories;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidQuery;
 use crate::routes::progress::StepProgressDto;
@@ -14,15 +12,15 @@ use crate::startup::AppState;
 use actix_web::{get, web};
 use chrono::{NaiveDate, Utc};
 use lobkader_domain::comparison::Change;
-use lobkader_domain::progress::{Measurement, progress};
-use lobkader_domain::trajectory::{
-    ComponentStatus, Flag, FlagInput, TrajectoryStatus, flags, months_between,
-};
+use lobkader_domain::progress::progress;
+use lobkader_domain::trajectory::{Flag, FlagInput, TrajectoryStatus, flags, months_between};
 use lobkader_domain::{Moment, catalogue};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+/// The instrument progress is measured with.
+const INSTRUMENT: &str = "kwaliteitskader-lob";
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -90,52 +88,16 @@ pub async fn coach_overview(
         }
         _ => return Err(ApiError::forbidden()),
     };
-    let filter = ListFilter {
-        coach_id: Some(coach),
-        ..Default::default()
-    };
-    let (list, _) = trajectories::list(state.db.conn(), Visible::All, &filter, 0, 10_000).await?;
-    let ids: Vec<Uuid> = list.iter().map(|t| t.id).collect();
-    let today = Utc::now().date_naive();
-    let mut by_trajectory: HashMap<Uuid, Vec<Measurement>> = HashMap::new();
-    if !ids.is_empty() {
-        for (t, m) in measurements(
-            state.db.conn(),
-            &Subject::Trajectories(ids.clone()),
-            "kwaliteitskader-lob",
-        )
-        .await?
-        {
-            if let Some(t) = t {
-                by_trajectory.entry(t).or_default().push(m);
-            }
-        }
-    }
-    let points = action_points::open_counts(state.db.conn(), &ids, today).await?;
-    let names = institutions::names(
-        state.db.conn(),
-        list.iter().map(|t| t.institution_id).collect(),
-    )
-    .await?;
     let instrument = catalogue()
-        .latest("kwaliteitskader-lob")
+        .latest(INSTRUMENT)
         .ok_or_else(|| ApiError::internal("instrument missing"))?;
+    let today = Utc::now().date_naive();
+    let list = trajectories::overview(state.db.conn(), coach, INSTRUMENT, today).await?;
     let mut out: Vec<OverviewTrajectory> = list
         .into_iter()
         .map(|t| {
-            let p = progress(
-                instrument,
-                by_trajectory.remove(&t.id).unwrap_or_default(),
-                &t.targets,
-                today,
-            );
+            let p = progress(instrument, t.measurements, &t.targets, today);
             let last = p.evaluations.last().map(|m| m.reference_date);
-            let done = t
-                .components
-                .iter()
-                .filter(|c| c.status == ComponentStatus::Done)
-                .count();
-            let (open, overdue) = points.get(&t.id).copied().unwrap_or_default();
             let live = matches!(
                 t.status,
                 TrajectoryStatus::Active | TrajectoryStatus::Paused
@@ -151,28 +113,28 @@ pub async fn coach_overview(
                         .steps
                         .iter()
                         .any(|s| s.change_since_previous == Some(Change::Regressed)),
-                    components_done: done,
-                    components_total: t.components.len(),
+                    components_done: t.components_done,
+                    components_total: t.components_total,
                 })
             } else {
                 Vec::new()
             };
             OverviewTrajectory {
-                institution_name: names.get(&t.institution_id).cloned().unwrap_or_default(),
                 months_since_start: months_between(t.start_date, today),
                 months_until_planned_end: months_between(today, t.planned_end_date),
                 evaluations: p.evaluations.len(),
                 last_evaluation_date: last,
                 months_since_last_evaluation: last.map(|d| months_between(d, today)),
                 steps: p.steps.into_iter().map(StepProgressDto::from).collect(),
-                components_done: done,
-                components_total: t.components.len(),
-                open_action_points: open,
-                overdue_action_points: overdue,
+                components_done: t.components_done,
+                components_total: t.components_total,
+                open_action_points: t.open_action_points,
+                overdue_action_points: t.overdue_action_points,
                 flags: raised,
                 id: t.id,
                 title: t.title,
                 institution_id: t.institution_id,
+                institution_name: t.institution_name,
                 status: t.status,
                 start_date: t.start_date,
                 planned_end_date: t.planned_end_date,

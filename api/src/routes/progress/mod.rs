@@ -7,7 +7,7 @@
 pub mod csv;
 
 use crate::auth::AuthUser;
-use crate::db::progress::{Subject, measurements};
+use crate::db::progress::{of_institution_for, of_trajectory};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidQuery;
 use crate::routes::trajectories;
@@ -18,7 +18,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::{NaiveDate, Utc};
 use csv::Delimiter;
 use lobkader_domain::comparison::{Change, Counts};
-use lobkader_domain::progress::{AnswerCounts, Progress, progress};
+use lobkader_domain::progress::{AnswerCounts, Measurement, Progress, progress};
 use lobkader_domain::{Level, Moment, catalogue};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -280,44 +280,35 @@ mod tests {
     }
 }
 
-async fn answer(
-    state: &AppState,
+/// The instrument progress is measured with, as the catalogue has it.
+fn instrument() -> ApiResult<&'static lobkader_domain::Instrument> {
+    catalogue()
+        .latest(INSTRUMENT)
+        .ok_or_else(|| ApiError::internal("instrument missing"))
+}
+
+/// The progress of the subject `kind` `id` from its measurements, as JSON or CSV.
+fn answer(
     req: &HttpRequest,
     query: ProgressQuery,
-    subject: Subject,
+    (kind, id): (&str, Uuid),
+    instrument: &lobkader_domain::Instrument,
+    measurements: Vec<Measurement>,
     targets: &[(u8, Level)],
-) -> ApiResult<HttpResponse> {
-    let instrument = catalogue()
-        .latest(INSTRUMENT)
-        .ok_or_else(|| ApiError::internal("instrument missing"))?;
-    let found = measurements(state.db.conn(), &subject, INSTRUMENT).await?;
-    let p = progress(
-        instrument,
-        found.into_iter().map(|(_, m)| m).collect(),
-        targets,
-        Utc::now().date_naive(),
-    );
-    let (kind, id) = match subject {
-        Subject::Institution(id) => ("institution", id),
-        Subject::Trajectory(id) => ("trajectory", id),
-        Subject::Trajectories(_) => {
-            return Err(ApiError::internal(
-                "progress of several trajectories has no single answer",
-            ));
-        }
-    };
+) -> HttpResponse {
+    let p = progress(instrument, measurements, targets, Utc::now().date_naive());
     if wants_csv(req, &query) {
         let steps: Vec<u8> = instrument.steps.iter().map(|s| s.number).collect();
         let body = csv::render(&p, &steps, query.delimiter.unwrap_or_default());
-        return Ok(HttpResponse::Ok()
+        return HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"progress-{kind}-{id}.csv\""),
             ))
-            .body(body));
+            .body(body);
     }
-    Ok(HttpResponse::Ok().json(response(kind, id, p)))
+    HttpResponse::Ok().json(response(kind, id, p))
 }
 
 /// The progress of an institution over all its submitted evaluations.
@@ -338,18 +329,21 @@ pub async fn institution_progress(
     query: ValidQuery<ProgressQuery>,
 ) -> ApiResult<HttpResponse> {
     let institution = id.into_inner();
-    caller.access_to(&state.db, institution).await?;
-    crate::db::institutions::find(state.db.conn(), institution)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    answer(
-        &state,
+    let instrument = instrument()?;
+    // Whether the caller may see it, whether it exists, and its measurements: one query.
+    let (sight, measurements) =
+        of_institution_for(state.db.conn(), institution, caller.id, INSTRUMENT)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+    caller.access_from(sight)?;
+    Ok(answer(
         &req,
         query.0,
-        Subject::Institution(institution),
+        ("institution", institution),
+        instrument,
+        measurements,
         &[],
-    )
-    .await
+    ))
 }
 
 /// The progress of a trajectory over its measurement moments, with the gap to its targets.
@@ -370,12 +364,14 @@ pub async fn trajectory_progress(
     query: ValidQuery<ProgressQuery>,
 ) -> ApiResult<HttpResponse> {
     let (trajectory, _) = trajectories::visible(&state, &caller, id.into_inner()).await?;
-    answer(
-        &state,
+    let instrument = instrument()?;
+    let measurements = of_trajectory(state.db.conn(), trajectory.id, INSTRUMENT).await?;
+    Ok(answer(
         &req,
         query.0,
-        Subject::Trajectory(trajectory.id),
+        ("trajectory", trajectory.id),
+        instrument,
+        measurements,
         &trajectory.targets,
-    )
-    .await
+    ))
 }
