@@ -5,7 +5,7 @@
 use crate::auth::accounts::AccountCache;
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
-use crate::db::Db;
+use crate::db::{Db, SqliteTuning};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{self, BODY_LIMIT};
 use crate::middleware::client_addr::TrustedProxies;
@@ -47,7 +47,10 @@ impl Application {
         let db = Db::connect_with(
             &settings.database_url,
             settings.db_max_connections,
-            settings.sqlite_synchronous,
+            SqliteTuning {
+                synchronous: settings.sqlite_synchronous,
+                cache_kib: settings.sqlite_cache_kib,
+            },
         )
         .await?;
         bootstrap::first_admin(&db, &settings).await?;

@@ -159,6 +159,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         database_url: database_url.to_owned(),
         db_max_connections: 4,
         sqlite_synchronous: lobkader_api::db::SqliteSync::Normal,
+        sqlite_cache_kib: lobkader_api::db::SqliteTuning::DEFAULT_CACHE_KIB,
         workers: Some(2),
         jwt_secret: Some(SecretString::from(
             "a-test-signing-key-of-at-least-32-bytes",

@@ -12,10 +12,12 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::{LazyLock, Mutex};
 use tokio::sync::Semaphore;
 
-/// OWASP's Argon2id setting of 12 MiB, 3 passes, 1 lane: as strong as 19 MiB with 2 passes,
-/// with less memory per hash.
-const M_COST_KIB: u32 = 12 * 1024;
-const T_COST: u32 = 3;
+/// OWASP's Argon2id setting of 7 MiB, 5 passes, 1 lane: one of its equally strong choices
+/// (19 MiB with 2 passes, 12 MiB with 3, 9 MiB with 4), and the one that needs the least memory
+/// per hash for as much work. Hashes made with other parameters (earlier versions used 12 MiB
+/// and 3 passes) verify with those stored in them.
+const M_COST_KIB: u32 = 7 * 1024;
+const T_COST: u32 = 5;
 const OUTPUT_LEN: usize = 32;
 
 static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(slots()));
@@ -135,7 +137,7 @@ pub fn random_text(len: usize) -> String {
 /// A hash of a random password with the current parameters, verified against when the account
 /// does not exist, so that a failed login takes as long whether or not the address is known.
 pub fn dummy_hash() -> String {
-    "$argon2id$v=19$m=12288,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$W5m1cE4tAW0bOmTUpPoNCyZnO1Q+k6PUuzYQn9Pv2kc".to_owned()
+    "$argon2id$v=19$m=7168,t=5,p=1$c29tZXNhbHRzb21lc2FsdA$0/B6vdeN/Q5PJRvQhblsNsx5QtmfXrn1zZQV0bCqbnc".to_owned()
 }
 
 #[cfg(test)]
@@ -165,6 +167,26 @@ mod tests {
                 .verify_password(b"een-lang-wachtwoord", &PasswordHash::new(&ours).unwrap())
                 .is_ok()
         );
+        // A hash with the parameters of earlier versions (12 MiB, 3 passes) still verifies.
+        let earlier = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(12 * 1024, 3, 1, Some(OUTPUT_LEN)).unwrap(),
+        )
+        .hash_password(b"een-lang-wachtwoord")
+        .unwrap()
+        .to_string();
+        assert!(earlier.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"));
+        assert!(
+            verify(SecretString::from("een-lang-wachtwoord"), earlier.clone())
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify(SecretString::from("een-ander-wachtwoord"), earlier)
+                .await
+                .unwrap()
+        );
         // Argon2i hashes are not accepted, even with the right password.
         let argon2i = Argon2::new(Algorithm::Argon2i, Version::V0x13, params().unwrap())
             .hash_password(b"een-lang-wachtwoord")
@@ -182,7 +204,7 @@ mod tests {
         let hashed = hash(SecretString::from("een-lang-wachtwoord"))
             .await
             .unwrap();
-        assert!(hashed.starts_with("$argon2id$v=19$m=12288,t=3,p=1$"));
+        assert!(hashed.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"));
         assert!(
             verify(SecretString::from("een-lang-wachtwoord"), hashed.clone())
                 .await
@@ -194,6 +216,14 @@ mod tests {
                 .unwrap()
         );
         assert!(!verify(SecretString::from("x"), dummy_hash()).await.unwrap());
+        // The dummy costs what a real account's check costs: it has the current parameters.
+        let dummy = dummy_hash();
+        let dummy = Params::try_from(&PasswordHash::new(&dummy).unwrap()).unwrap();
+        let current = params().unwrap();
+        assert_eq!(
+            (dummy.m_cost(), dummy.t_cost(), dummy.p_cost()),
+            (current.m_cost(), current.t_cost(), current.p_cost())
+        );
         assert!(
             !verify(SecretString::from("x"), "not a hash".into())
                 .await
