@@ -93,6 +93,21 @@ impl AuthUser {
         self.access_from(sight::of(db.conn(), self.id, institution_id).await?)
     }
 
+    /// The caller's access to an institution that exists, for the kerngroep's own work: an
+    /// admin or a member (403 for its coach, 404 for anyone else or when there is no such
+    /// institution).
+    pub async fn kerngroep_of(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
+        let access = self.access_to(db, institution_id).await?;
+        access.require_kerngroep()?;
+        // A membership implies the institution; an admin's request names one that may not exist.
+        if access == Access::Admin {
+            crate::db::institutions::find(db.conn(), institution_id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
+        }
+        Ok(access)
+    }
+
     /// The one decision of how the caller may see an institution, from what [`Sight`] was
     /// read of it (on its own by [`AuthUser::access_to`], or with the object being read).
     pub fn access_from(&self, sight: Sight) -> ApiResult<Access> {

@@ -1,10 +1,9 @@
 //! Reading the audit trail: admins read all of it, an institution's kerngroep reads what was
 //! done to its own data. Nothing in the API changes or removes a record.
 
-use crate::auth::{Access, AuthUser};
+use crate::auth::AuthUser;
 use crate::db::audit::{self, Filter};
 use crate::db::entities::audit_events;
-use crate::db::institutions;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, ValidQuery};
 use crate::routes::Paged;
@@ -165,14 +164,7 @@ pub async fn list_institution_audit(
     query: ValidQuery<InstitutionAuditQuery>,
 ) -> ApiResult<web::Json<Paged<AuditEventResponse>>> {
     let institution = id.into_inner();
-    let access = caller.access_to(&state.db, institution).await?;
-    access.require_kerngroep()?;
-    // A membership implies the institution; an admin's request names one that may not exist.
-    if access == Access::Admin {
-        institutions::find(state.db.conn(), institution)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-    }
+    caller.kerngroep_of(&state.db, institution).await?;
     let q = query.0;
     let q = AuditQuery {
         institution_id: Some(institution),

@@ -1,7 +1,7 @@
 //! Starting a draft evaluation for an institution.
 
 use super::{CreateEvaluationRequest, EvaluationResponse, respond};
-use crate::auth::{Access, AuthUser};
+use crate::auth::AuthUser;
 use crate::db::audit::{self, Change};
 use crate::db::{evaluations, institutions, trajectories};
 use crate::error::{ApiError, ApiResult};
@@ -29,14 +29,7 @@ pub async fn create_evaluation(
     body: ValidJson<CreateEvaluationRequest>,
 ) -> ApiResult<HttpResponse> {
     let institution = id.into_inner();
-    let access = caller.access_to(&state.db, institution).await?;
-    access.require_kerngroep()?;
-    // A membership implies the institution; an admin's request names one that may not exist.
-    if access == Access::Admin {
-        institutions::find(state.db.conn(), institution)
-            .await?
-            .ok_or_else(ApiError::not_found)?;
-    }
+    caller.kerngroep_of(&state.db, institution).await?;
     let b = body.0;
     lobkader_domain::evaluation::check_reference_date(b.reference_date)?;
     let instrument = match &b.instrument_version {
