@@ -18,10 +18,9 @@ pub struct Settings {
         default_value = "sqlite://lobkader.db?mode=rwc"
     )]
     pub database_url: String,
-    /// The largest number of pooled database connections (default: 4 on SQLite, 8 on
-    /// PostgreSQL).
-    #[arg(long, env = "LOBKADER_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
-    pub db_max_connections: Option<u32>,
+    /// The largest number of pooled database connections.
+    #[arg(long, env = "LOBKADER_DB_MAX_CONNECTIONS", default_value_t = 8)]
+    pub db_max_connections: u32,
     /// SQLite only: `normal` acknowledges a write once it is in the write-ahead log (it survives
     /// a crash of the process), `full` once it is fsynced (it survives a power cut too).
     #[arg(long, env = "LOBKADER_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
@@ -82,51 +81,4 @@ pub struct Settings {
     /// before its logins answer 429 for a while; 0 turns the limit off.
     #[arg(long, env = "LOBKADER_LOGIN_ADDRESS_LIMIT", default_value_t = 20)]
     pub login_address_limit: u32,
-}
-
-impl Settings {
-    /// The pool size: as configured, or by default 4 on SQLite, where one connection writes at
-    /// a time and each connection keeps its own page cache and driver thread, and 8 on
-    /// PostgreSQL, whose server works on several queries at once.
-    pub fn pool_size(&self) -> u32 {
-        self.db_max_connections
-            .unwrap_or(if self.database_url.starts_with("sqlite:") {
-                4
-            } else {
-                8
-            })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::Parser;
-
-    #[derive(Parser)]
-    struct Cli {
-        #[command(flatten)]
-        settings: Settings,
-    }
-
-    fn settings(args: &[&str]) -> Settings {
-        Cli::try_parse_from(std::iter::once("lobkader").chain(args.iter().copied()))
-            .unwrap()
-            .settings
-    }
-
-    #[test]
-    fn the_pool_is_smaller_on_sqlite_unless_configured() {
-        let sqlite = ["--database-url", "sqlite://lobkader.db?mode=rwc"];
-        let postgres = ["--database-url", "postgres://lobkader@db/lobkader"];
-        assert_eq!(settings(&sqlite).pool_size(), 4);
-        assert_eq!(settings(&postgres).pool_size(), 8);
-        let set = ["--db-max-connections", "12"];
-        assert_eq!(settings(&[&sqlite[..], &set].concat()).pool_size(), 12);
-        assert_eq!(settings(&[&postgres[..], &set].concat()).pool_size(), 12);
-        assert!(
-            Cli::try_parse_from(["lobkader", "--db-max-connections", "0"]).is_err(),
-            "an empty pool serves nothing"
-        );
-    }
 }

@@ -46,7 +46,7 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
         let db = Db::connect_with(
             &settings.database_url,
-            settings.pool_size(),
+            settings.db_max_connections,
             SqliteTuning {
                 synchronous: settings.sqlite_synchronous,
                 cache_kib: settings.sqlite_cache_kib,

@@ -157,7 +157,7 @@ pub fn test_settings(database_url: &str) -> Settings {
     Settings {
         addr: "127.0.0.1:0".into(),
         database_url: database_url.to_owned(),
-        db_max_connections: Some(4),
+        db_max_connections: 4,
         sqlite_synchronous: lobkader_api::db::SqliteSync::Normal,
         sqlite_cache_kib: lobkader_api::db::SqliteTuning::DEFAULT_CACHE_KIB,
         workers: Some(2),
