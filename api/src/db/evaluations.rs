@@ -4,6 +4,7 @@
 
 use super::entities::{evaluation_answers as answers, evaluation_levels as levels, evaluations};
 use super::sight::{self, Sight};
+use super::sql;
 use super::statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::{AnswerEntry, Content, LevelEntry, Moment, Participant, SchoolYear, Status};
@@ -205,28 +206,28 @@ fn header_sql(backend: DbBackend) -> &'static str {
             sight::columns("e.institution_id")
         )
     });
-    static SQLITE: LazyLock<String> = LazyLock::new(|| {
+    fn header(backend: DbBackend) -> String {
+        // The rows of `table` (alias `t`) of the evaluation, `columns` of each, as a JSON array.
+        let rows = |columns: &str, table: &str| {
+            let each = sql::json_agg(backend, &sql::json_array(backend, columns));
+            sql::as_text(
+                backend,
+                &format!("(SELECT {each} FROM {table} t WHERE t.evaluation_id = e.id)"),
+            )
+        };
         format!(
-            "SELECT e.*, {}, \
-             (SELECT json_group_array(json_array(a.question_id, a.answer, a.explanation)) \
-                FROM evaluation_answers a WHERE a.evaluation_id = e.id) AS answers_json, \
-             (SELECT json_group_array(json_array(l.step, l.level, l.remarks)) \
-                FROM evaluation_levels l WHERE l.evaluation_id = e.id) AS levels_json \
+            "SELECT e.*, {}, {} AS answers_json, {} AS levels_json \
              FROM evaluations e WHERE e.id = ?",
-            *SIGHT
+            *SIGHT,
+            rows(
+                "t.question_id, t.answer, t.explanation",
+                "evaluation_answers"
+            ),
+            rows("t.step, t.level, t.remarks", "evaluation_levels"),
         )
-    });
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "SELECT e.*, {}, \
-             (SELECT COALESCE(json_agg(json_build_array(a.question_id, a.answer, a.explanation)), '[]')::text \
-                FROM evaluation_answers a WHERE a.evaluation_id = e.id) AS answers_json, \
-             (SELECT COALESCE(json_agg(json_build_array(l.step, l.level, l.remarks)), '[]')::text \
-                FROM evaluation_levels l WHERE l.evaluation_id = e.id) AS levels_json \
-             FROM evaluations e WHERE e.id = ?",
-            *SIGHT
-        )
-    });
+    }
+    static SQLITE: LazyLock<String> = LazyLock::new(|| header(DbBackend::Sqlite));
+    static POSTGRES: LazyLock<String> = LazyLock::new(|| header(DbBackend::Postgres));
     match backend {
         DbBackend::Postgres => &POSTGRES,
         _ => &SQLITE,

@@ -12,6 +12,7 @@ pub mod progress;
 pub mod query_count;
 pub mod secrets;
 pub mod sight;
+pub mod sql;
 pub mod throttles;
 pub mod trajectories;
 pub mod users;

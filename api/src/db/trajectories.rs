@@ -9,6 +9,7 @@ use super::entities::{
 };
 use super::evaluations::parse_step_levels;
 use super::progress::{self, MeasurementJson};
+use super::sql;
 use super::statement;
 use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::institution::KerngroepFunction;
@@ -576,43 +577,43 @@ struct EntryJson<'a>(
 fn overview_sql(backend: DbBackend) -> String {
     const COACHED: &str =
         "(SELECT tc.trajectory_id FROM trajectory_coaches tc WHERE tc.user_id = ?)";
-    let trajectory = progress::json_array(
+    let trajectory = sql::json_array(
         backend,
         &format!(
             "{}, t.title, {}, i.name, t.status, t.start_date, t.planned_end_date, \
              (SELECT {} FROM trajectory_targets g WHERE g.trajectory_id = t.id), \
              (SELECT {} FROM trajectory_components k WHERE k.trajectory_id = t.id), \
              (SELECT {} FROM action_points p WHERE p.trajectory_id = t.id AND p.status IN (?, ?))",
-            progress::uuid_json(backend, "t.id"),
-            progress::uuid_json(backend, "t.institution_id"),
-            progress::joined(backend, "g.step || '=' || g.level"),
-            progress::joined(backend, "k.status"),
-            progress::joined(backend, "CASE WHEN p.due_date < ? THEN '1' ELSE '0' END"),
+            sql::uuid_json(backend, "t.id"),
+            sql::uuid_json(backend, "t.institution_id"),
+            sql::joined(backend, "g.step || '=' || g.level"),
+            sql::joined(backend, "k.status"),
+            sql::joined(backend, "CASE WHEN p.due_date < ? THEN '1' ELSE '0' END"),
         ),
     );
-    let measurement = progress::json_array(
+    let measurement = sql::json_array(
         backend,
         &format!(
             "{}, {}",
-            progress::uuid_json(backend, "e.trajectory_id"),
+            sql::uuid_json(backend, "e.trajectory_id"),
             progress::element(backend)
         ),
     );
     format!(
         "SELECT {} AS trajectories, {} AS measurements",
-        progress::as_text(
+        sql::as_text(
             backend,
             &format!(
                 "(SELECT {} FROM trajectories t JOIN institutions i ON i.id = t.institution_id \
                  WHERE t.id IN {COACHED})",
-                progress::json_agg(backend, &trajectory)
+                sql::json_agg(backend, &trajectory)
             )
         ),
-        progress::as_text(
+        sql::as_text(
             backend,
             &format!(
                 "(SELECT {} {})",
-                progress::json_agg(backend, &measurement),
+                sql::json_agg(backend, &measurement),
                 progress::measured(&format!("e.trajectory_id IN {COACHED}"))
             )
         ),
