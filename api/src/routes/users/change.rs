@@ -89,7 +89,7 @@ pub async fn update_user(
     };
     let tx = state.db.begin_write().await?;
     let Some(changed) = users::update(&*tx, id, change).await? else {
-        drop(tx);
+        tx.rollback().await?;
         return Err(missing(&state, id).await);
     };
     if !changed.fields.is_empty() {
@@ -145,7 +145,7 @@ pub async fn remove_user(
     }
     let tx = state.db.begin_write().await?;
     let Some(removal) = users::remove(&*tx, id, crate::db::now()).await? else {
-        drop(tx);
+        tx.rollback().await?;
         return Err(missing(&state, id).await);
     };
     let details =
