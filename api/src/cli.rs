@@ -3,6 +3,7 @@
 
 use crate::auth::{Role, password};
 use crate::config::Settings;
+use crate::db::audit::Actor;
 use crate::db::{Db, users};
 use crate::startup::{Application, StartupError};
 use clap::{Parser, Subcommand};
@@ -119,6 +120,10 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                 },
         } => {
             let email = Email::parse(&email).map_err(|_| "not a valid e-mail address")?;
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                return Err("the name must be 1 to 200 characters, not only white space".into());
+            }
             if secrecy::ExposeSecret::expose_secret(&pw).len() < 12 {
                 return Err("the password must be at least 12 characters".into());
             }
@@ -126,15 +131,8 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let hash = password::hash(pw).await.map_err(|e| e.to_string())?;
             let role = if admin { Role::Admin } else { Role::User };
             let tx = db.begin_write().await?;
-            let user = users::create(&*tx, &email, name.trim(), hash, role).await?;
-            crate::db::audit::record(
-                &*tx,
-                crate::db::audit::Actor::System,
-                crate::db::audit::Change::new("user.created", "user", user.id).details(
-                    serde_json::json!({"email": user.email, "role": role.as_str(), "by": "command line"}),
-                ),
-            )
-            .await?;
+            let user = users::create(&*tx, &email, name, hash, role).await?;
+            users::record_created(&*tx, Actor::System, &user, Some("command line")).await?;
             tx.commit().await?;
             println!(
                 "lobkader: created {} account {} ({})",

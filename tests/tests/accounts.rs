@@ -4,7 +4,7 @@
 
 use lobkader_api::auth::Role;
 use lobkader_api::auth::token::{TokenKeys, key_id};
-use lobkader_api::cli::{Cli, Command, KeysCommand};
+use lobkader_api::cli::{Cli, Command, KeysCommand, UserCommand};
 use lobkader_tests::fixtures::Member;
 use lobkader_tests::{Backend, Response, TestApp, backend_tests, json, spawn_app, spawn_app_with};
 use reqwest::Method;
@@ -23,6 +23,7 @@ backend_tests!(
     a_token_of_a_previous_key_works_after_a_restart_with_a_new_key,
     tokens_name_their_key_and_an_unknown_key_id_is_refused,
     stored_keys_rotate_without_logging_anyone_out_and_pruned_keys_stop_verifying,
+    an_account_added_on_the_command_line_is_recorded_and_a_blank_name_is_refused,
 );
 
 const PASSWORD: &str = "a-long-enough-password";
@@ -289,6 +290,32 @@ async fn removing_an_account_ends_its_tokens_login_and_memberships_and_keeps_its
     let trail = format!("/api/v1/institutions/{school}/audit?action=member.removed");
     let trail = app.get(&trail, &colleague.token).await.expect(200).body;
     assert_eq!(trail["items"][0]["object_id"], json!(user_id), "{trail}");
+
+    // A removed coach no longer coaches: the trajectory keeps its other coach, and the trail
+    // names the assignment that ended.
+    let coach = |email: &str| {
+        let body = json!({"email": email, "display_name": "Coach", "password": PASSWORD,
+                          "role": "coach"});
+        app.post("/api/v1/users", &admin, body)
+    };
+    let leaving = coach("coach@regio.test").await.expect(201).id();
+    let staying = coach("ander@regio.test").await.expect(201).id();
+    let body = json!({"institution_id": school, "title": "Traject", "start_date": "2025-09-01",
+                      "planned_end_date": "2027-07-31", "coach_ids": [leaving, staying]});
+    let trajectory = app.post("/api/v1/trajectories", &admin, body).await;
+    let trajectory = trajectory.expect(201).id();
+    let coach_token = app.login("coach@regio.test", PASSWORD).await;
+    let path = format!("/api/v1/trajectories/{trajectory}");
+    app.get(&path, &coach_token).await.expect(200);
+    app.delete(&format!("/api/v1/users/{leaving}"), &admin)
+        .await
+        .expect(204);
+    let kept = app.get(&path, &admin).await.expect(200);
+    assert_eq!(kept.body["coach_ids"], json!([staying]), "{}", kept.text);
+    let removed = audit(&app, "user.removed").await;
+    assert_eq!(removed[0]["object_id"], json!(leaving));
+    assert_eq!(removed[0]["details"]["coaching_ended"], json!([trajectory]));
+    assert_eq!(removed[0]["details"]["memberships_ended"], json!([]));
 }
 
 async fn an_admin_cannot_remove_or_demote_themselves_and_others_may_not_touch_accounts(
@@ -507,4 +534,45 @@ async fn age_previous_keys(app: &TestApp) {
         .unwrap();
     assert_eq!(aged.rows_affected, 1);
     db.close().await.unwrap();
+}
+
+async fn an_account_added_on_the_command_line_is_recorded_and_a_blank_name_is_refused(
+    backend: Backend,
+) {
+    let app = spawn_app(backend).await;
+    let add = |name: &str| {
+        let command = UserCommand::Add {
+            email: "decaan@baken.test".into(),
+            name: name.into(),
+            password: SecretString::from(PASSWORD),
+            admin: false,
+        };
+        let cli = Cli {
+            command: Some(Command::User { command }),
+            settings: lobkader_tests::test_settings(&app.database_url),
+        };
+        lobkader_api::cli::run(cli)
+    };
+    let blank = add(" \t ").await.expect_err("a blank name");
+    assert!(blank.to_string().contains("name"), "{blank}");
+    login(&app, "decaan@baken.test", PASSWORD).await.expect(401);
+
+    add("  J. de Vries ").await.expect("the user add command");
+    let token = app.login("decaan@baken.test", PASSWORD).await;
+    let me = app.get("/api/v1/me", &token).await.expect(200);
+    assert_eq!(me.body["display_name"], "J. de Vries");
+    let created = audit(&app, "user.created").await;
+    let record = created
+        .iter()
+        .find(|r| r["object_id"] == me.body["id"])
+        .unwrap_or_else(|| panic!("{created:?}"));
+    assert_eq!(
+        (&record["actor_id"], &record["actor_role"]),
+        (&Value::Null, &json!("system")),
+        "{record}"
+    );
+    assert_eq!(
+        record["details"],
+        json!({"email": "decaan@baken.test", "role": "user", "by": "command line"})
+    );
 }
