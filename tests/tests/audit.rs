@@ -153,6 +153,10 @@ async fn the_trail_is_filtered_and_each_kerngroep_reads_only_its_own(backend: Ba
             .iter()
             .all(|e| e["institution_id"] == json!(a))
     );
+    assert_eq!(
+        actions(&own),
+        ["evaluation.created", "member.added", "institution.created"]
+    );
     app.get(&format!("/api/v1/institutions/{b}/audit"), &member_a.token)
         .await
         .expect(404);
@@ -206,6 +210,11 @@ async fn the_trail_is_filtered_and_each_kerngroep_reads_only_its_own(backend: Ba
             .count()
             == 2
     );
+    // `from` includes its own moment: B's member.added, at exactly `started`, is in.
+    assert_eq!(
+        actions(&since),
+        ["evaluation.created", "evaluation.created", "member.added"]
+    );
     let before_anything = app
         .get("/api/v1/audit?until=2000-01-01T00:00:00Z", &app.admin_token)
         .await
@@ -223,6 +232,24 @@ async fn the_trail_is_filtered_and_each_kerngroep_reads_only_its_own(backend: Ba
     app.get("/api/v1/audit?from=yesterday", &app.admin_token)
         .await
         .expect(400);
+    // A moment RFC 3339 does not write (no database compares a year before 4713 BC) is
+    // malformed; an action no record can have is refused naming it, on both lists.
+    for (query, status, field) in [
+        ("from=-5000-01-01T00:00:00Z", 400, "from"),
+        ("until=2026-01-01", 400, "until"),
+        ("action=", 422, "action"),
+        ("action=%00", 422, "action"),
+        ("action=member.added%00", 422, "action"),
+    ] {
+        for list in [
+            "/api/v1/audit".to_owned(),
+            format!("/api/v1/institutions/{a}/audit"),
+        ] {
+            let path = format!("{list}?{query}");
+            let r = app.get(&path, &app.admin_token).await.expect(status);
+            assert_eq!(r.body["errors"][0]["field"], field, "{path}: {}", r.text);
+        }
+    }
 }
 
 async fn a_refused_change_leaves_no_record(backend: Backend) {

@@ -5,11 +5,12 @@ use crate::auth::AuthUser;
 use crate::db::audit::{self, Filter};
 use crate::db::entities::audit_events;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Page, ValidQuery};
+use crate::extract::{NUL_REFUSED, Page, ValidQuery};
 use crate::routes::Paged;
 use crate::startup::AppState;
 use actix_web::{get, web};
 use chrono::{DateTime, Utc};
+use serde::de::{Deserializer, Error as _};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -67,9 +68,11 @@ pub struct AuditQuery {
     /// Only this kind of change, e.g. `evaluation.submitted`.
     #[param(min_length = 1, max_length = 100)]
     pub action: Option<String>,
-    /// Only changes at or after this moment (RFC 3339).
+    /// Only changes at or after this moment (RFC 3339, e.g. `2026-09-01T00:00:00Z`).
+    #[serde(default, deserialize_with = "moment")]
     pub from: Option<DateTime<Utc>>,
     /// Only changes before this moment (RFC 3339).
+    #[serde(default, deserialize_with = "moment")]
     pub until: Option<DateTime<Utc>>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
@@ -86,9 +89,11 @@ pub struct InstitutionAuditQuery {
     /// Only this kind of change, e.g. `evaluation.submitted`.
     #[param(min_length = 1, max_length = 100)]
     pub action: Option<String>,
-    /// Only changes at or after this moment (RFC 3339).
+    /// Only changes at or after this moment (RFC 3339, e.g. `2026-09-01T00:00:00Z`).
+    #[serde(default, deserialize_with = "moment")]
     pub from: Option<DateTime<Utc>>,
     /// Only changes before this moment (RFC 3339).
+    #[serde(default, deserialize_with = "moment")]
     pub until: Option<DateTime<Utc>>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
@@ -96,8 +101,23 @@ pub struct InstitutionAuditQuery {
     pub offset: Option<u64>,
 }
 
-/// One page of the records `q` asks for: 422 for a period that ends before it starts or an
-/// empty action.
+/// A moment written as RFC 3339 says (`format: date-time`), with a year of four digits: chrono
+/// alone also reads `-5000-01-01T00:00:00Z`, which PostgreSQL cannot compare with.
+fn moment<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(d)? else {
+        return Ok(None);
+    };
+    DateTime::parse_from_rfc3339(&text)
+        .map(|at| Some(at.to_utc()))
+        .map_err(|_| {
+            D::Error::custom(format_args!(
+                "`{text}` is not a moment written as RFC 3339, e.g. 2026-09-01T00:00:00Z"
+            ))
+        })
+}
+
+/// One page of the records `q` asks for: 422 for a period that ends before it starts, or an
+/// action that is empty, longer than 100 characters or holds a NUL (PostgreSQL refuses it).
 async fn page_of(
     state: &AppState,
     q: AuditQuery,
@@ -107,11 +127,13 @@ async fn page_of(
     {
         return Err(ApiError::field("until", "must not be before `from`"));
     }
-    if q.action
-        .as_ref()
-        .is_some_and(|a| a.is_empty() || a.chars().count() > 100)
-    {
-        return Err(ApiError::field("action", "must be 1 to 100 characters"));
+    if let Some(action) = &q.action {
+        if action.is_empty() || action.chars().count() > 100 {
+            return Err(ApiError::field("action", "must be 1 to 100 characters"));
+        }
+        if action.contains('\0') {
+            return Err(ApiError::field("action", NUL_REFUSED));
+        }
     }
     let (offset, limit) = Page {
         limit: q.limit,
