@@ -37,8 +37,8 @@ pub struct ApiDoc;
 
 /// Completes the collected document: adds the bearer scheme, and to every operation that does
 /// not opt out with `security(())` the bearer requirement and the problem responses common to
-/// all of them; then names the `X-Request-Id` header on every response. Runs after utoipa-actix-web has merged the paths in (a derive-time modifier
-/// would see none).
+/// all of them; then names the `X-Request-Id` header on every response. Runs after
+/// utoipa-actix-web has merged the paths in (a derive-time modifier would see none).
 pub fn finish(doc: &mut Doc) {
     Protected.modify(doc);
 }

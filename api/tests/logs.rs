@@ -91,6 +91,7 @@ fn passwords_tokens_and_remarks_never_reach_the_log() {
     );
     assert_eq!(patched.status, 200, "{}", patched.body);
     assert_eq!(patched.body["levels"][0]["remarks"], REMARK);
+    let request_id = patched.header("x-request-id").unwrap().to_owned();
     // A malformed change whose error quotes what was sent: the client sees the quote, the log
     // does not.
     let etag = patched.header("etag").unwrap().to_owned();
@@ -129,6 +130,13 @@ fn passwords_tokens_and_remarks_never_reach_the_log() {
         "\"status\":200",
     ] {
         assert!(log.contains(expected), "{expected} not in the log:\n{log}");
+    }
+    // A request is found in the log by the id its response carried, and names its client.
+    for expected in [
+        format!("\"request_id\":\"{request_id}\""),
+        "\"client\":\"127.0.0.1\"".to_owned(),
+    ] {
+        assert!(log.contains(&expected), "{expected} not in the log:\n{log}");
     }
     let signature = token.rsplit('.').next().unwrap();
     for secret in [

@@ -18,6 +18,8 @@ async fn scrape(app: &TestApp) -> String {
         r.header("content-type"),
         Some("text/plain; version=0.0.4; charset=utf-8")
     );
+    // An admin's view: no cache keeps it.
+    assert_eq!(r.header("cache-control"), Some("no-store"));
     r.text
 }
 
