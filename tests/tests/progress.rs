@@ -515,6 +515,10 @@ async fn progress_costs_the_same_number_of_queries_however_many_evaluations_ther
         eprintln!("GET {path}: {two} queries with 2 evaluations, {twelve} with 12");
         assert_eq!(two, twelve, "{path}: no query per evaluation");
         assert!(twelve <= 8, "{path}: {twelve} queries");
+        if path.starts_with(&of_institution(s)) {
+            // Sight, existence and measurements are read together.
+            assert_eq!(twelve, 1, "{path}: one query");
+        }
     }
 }
 
@@ -551,6 +555,10 @@ async fn the_coach_overview_costs_the_same_number_of_queries_for_one_trajectory_
     let five = queries(&r);
     eprintln!("GET /api/v1/coach/overview: {one} queries with 1 trajectory, {five} with 5");
     assert_eq!(one, five, "no query per trajectory or evaluation");
+    assert_eq!(
+        five, 1,
+        "the trajectories, their parts and measurements in one query"
+    );
     let overview = r.body["trajectories"].as_array().unwrap();
     assert_eq!(overview.len(), 5);
     for t in overview {

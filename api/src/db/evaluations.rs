@@ -4,8 +4,7 @@
 
 use super::entities::{evaluation_answers as answers, evaluation_levels as levels, evaluations};
 use super::sight::{self, Sight};
-use super::sql;
-use super::statement;
+use super::sql::{self, PerBackend};
 use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::{AnswerEntry, Content, LevelEntry, Moment, Participant, SchoolYear, Status};
 use sea_orm::sea_query::{Expr, OnConflict};
@@ -13,7 +12,6 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
     PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
-use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// An evaluation as stored, with its content in no particular order (responses sort it into
@@ -199,39 +197,25 @@ pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Eva
 /// institution or coaches there, and its answers and step levels as JSON arrays: one query and
 /// one row. (Each row crosses from the database driver's thread to the request's, so one row
 /// instead of twenty-six is most of the cost of reading an evaluation.)
-fn header_sql(backend: DbBackend) -> &'static str {
-    static SIGHT: LazyLock<String> = LazyLock::new(|| {
-        format!(
-            "(SELECT c.id FROM evaluations c WHERE c.supersedes_id = e.id) AS superseded_by, {}",
-            sight::columns("e.institution_id")
+fn header_sql(backend: DbBackend) -> String {
+    // The rows of `table` (alias `t`) of the evaluation, `columns` of each, as a JSON array.
+    let rows = |columns: &str, table: &str| {
+        let each = sql::json_agg(backend, &sql::json_array(backend, columns));
+        sql::as_text(
+            backend,
+            &format!("(SELECT {each} FROM {table} t WHERE t.evaluation_id = e.id)"),
         )
-    });
-    fn header(backend: DbBackend) -> String {
-        // The rows of `table` (alias `t`) of the evaluation, `columns` of each, as a JSON array.
-        let rows = |columns: &str, table: &str| {
-            let each = sql::json_agg(backend, &sql::json_array(backend, columns));
-            sql::as_text(
-                backend,
-                &format!("(SELECT {each} FROM {table} t WHERE t.evaluation_id = e.id)"),
-            )
-        };
-        format!(
-            "SELECT e.*, {}, {} AS answers_json, {} AS levels_json \
-             FROM evaluations e WHERE e.id = ?",
-            *SIGHT,
-            rows(
-                "t.question_id, t.answer, t.explanation",
-                "evaluation_answers"
-            ),
-            rows("t.step, t.level, t.remarks", "evaluation_levels"),
-        )
-    }
-    static SQLITE: LazyLock<String> = LazyLock::new(|| header(DbBackend::Sqlite));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| header(DbBackend::Postgres));
-    match backend {
-        DbBackend::Postgres => &POSTGRES,
-        _ => &SQLITE,
-    }
+    };
+    format!(
+        "SELECT e.*, (SELECT c.id FROM evaluations c WHERE c.supersedes_id = e.id) AS superseded_by, \
+         {}, {} AS answers_json, {} AS levels_json FROM evaluations e WHERE e.id = ?",
+        sight::columns("e.institution_id"),
+        rows(
+            "t.question_id, t.answer, t.explanation",
+            "evaluation_answers"
+        ),
+        rows("t.step, t.level, t.remarks", "evaluation_levels"),
+    )
 }
 
 /// The evaluation with its content and the correction that supersedes it, if any, and how
@@ -241,15 +225,11 @@ pub async fn find_for(
     id: Uuid,
     caller: Uuid,
 ) -> Result<Option<(Evaluation, Sight)>, DbErr> {
-    let backend = db.get_database_backend();
-    let header = db
-        .query_all_raw(statement(
-            backend,
-            header_sql(backend),
-            vec![caller.into(), caller.into(), id.into()],
-        ))
+    static HEADER: PerBackend = PerBackend::new(header_sql);
+    let header = HEADER
+        .one(db, vec![caller.into(), caller.into(), id.into()])
         .await?;
-    let Some(row) = header.into_iter().next() else {
+    let Some(row) = header else {
         return Ok(None);
     };
     let model = evaluations::Model::from_query_result(&row, "")?;

@@ -8,14 +8,12 @@
 
 use super::evaluations::parse_step_levels;
 use super::sight::{self, Sight};
-use super::sql::{as_text, json_agg, json_array, uuid_json};
-use super::statement;
+use super::sql::{PerBackend, as_text, json_agg, json_array, uuid_json};
 use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::Status;
 use lobkader_domain::progress::{AnswerCounts, Measurement};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Value};
 use serde::Deserialize;
-use std::sync::LazyLock;
 use uuid::Uuid;
 
 fn corrupt(what: &str, value: &str) -> DbErr {
@@ -134,23 +132,15 @@ pub async fn of_trajectory(
     trajectory: Uuid,
     instrument_id: &str,
 ) -> Result<Vec<Measurement>, DbErr> {
-    fn sql(backend: DbBackend) -> String {
+    static SQL: PerBackend = PerBackend::new(|backend| {
         format!(
             "SELECT {} AS measurements",
             json(backend, "e.trajectory_id = ?")
         )
-    }
-    static SQLITE: LazyLock<String> = LazyLock::new(|| sql(DbBackend::Sqlite));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| sql(DbBackend::Postgres));
-    let backend = db.get_database_backend();
-    let text = match backend {
-        DbBackend::Postgres => &POSTGRES,
-        _ => &SQLITE,
-    };
+    });
     let mut values = vec![trajectory.into()];
     values.extend(json_values(instrument_id));
-    let rows = db.query_all_raw(statement(backend, text, values)).await?;
-    match rows.first() {
+    match SQL.one(db, values).await? {
         Some(row) => parse(&row.try_get::<String>("", "measurements")?),
         None => Ok(Vec::new()),
     }
@@ -164,28 +154,20 @@ pub async fn of_institution_for(
     caller: Uuid,
     instrument_id: &str,
 ) -> Result<Option<(Sight, Vec<Measurement>)>, DbErr> {
-    fn sql(backend: DbBackend) -> String {
+    static SQL: PerBackend = PerBackend::new(|backend| {
         format!(
             "SELECT {}, {} AS measurements FROM institutions i WHERE i.id = ?",
             sight::columns("i.id"),
             json(backend, "e.institution_id = i.id")
         )
-    }
-    static SQLITE: LazyLock<String> = LazyLock::new(|| sql(DbBackend::Sqlite));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| sql(DbBackend::Postgres));
-    let backend = db.get_database_backend();
-    let text = match backend {
-        DbBackend::Postgres => &POSTGRES,
-        _ => &SQLITE,
-    };
+    });
     // The placeholders in order: the caller twice (sight), the measurements' own, the id.
     let mut values: Vec<Value> = vec![caller.into(), caller.into()];
     values.extend(json_values(instrument_id));
     values.push(institution.into());
-    let rows = db.query_all_raw(statement(backend, text, values)).await?;
-    let Some(row) = rows.first() else {
+    let Some(row) = SQL.one(db, values).await? else {
         return Ok(None);
     };
     let measurements = parse(&row.try_get::<String>("", "measurements")?)?;
-    Ok(Some((sight::from_row(row)?, measurements)))
+    Ok(Some((sight::from_row(&row)?, measurements)))
 }

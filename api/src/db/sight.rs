@@ -4,7 +4,7 @@
 //! in the same round trip whether the caller may see it. The decision made from it is
 //! [`crate::auth::AuthUser::access_from`].
 
-use super::statement;
+use super::sql::PerBackend;
 use sea_orm::{ConnectionTrait, DbErr, QueryResult};
 use uuid::Uuid;
 
@@ -41,8 +41,7 @@ pub fn from_row(row: &QueryResult) -> Result<Sight, DbErr> {
 
 /// How `user` may see `institution`: one query.
 pub async fn of(db: &impl ConnectionTrait, user: Uuid, institution: Uuid) -> Result<Sight, DbErr> {
-    static SQL: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| format!("SELECT {}", columns("?")));
+    static SQL: PerBackend = PerBackend::new(|_| format!("SELECT {}", columns("?")));
     // The placeholders in order: user, institution (membership), user, institution (coaching).
     let values = vec![
         user.into(),
@@ -50,10 +49,8 @@ pub async fn of(db: &impl ConnectionTrait, user: Uuid, institution: Uuid) -> Res
         user.into(),
         institution.into(),
     ];
-    let backend = db.get_database_backend();
-    let rows = db.query_all_raw(statement(backend, &SQL, values)).await?;
-    match rows.first() {
-        Some(row) => from_row(row),
+    match SQL.one(db, values).await? {
+        Some(row) => from_row(&row),
         None => Ok(Sight {
             member: false,
             coach: false,

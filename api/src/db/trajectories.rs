@@ -9,8 +9,7 @@ use super::entities::{
 };
 use super::evaluations::parse_step_levels;
 use super::progress::{self, MeasurementJson};
-use super::sql;
-use super::statement;
+use super::sql::{self, PerBackend};
 use chrono::{DateTime, NaiveDate, Utc};
 use lobkader_domain::institution::KerngroepFunction;
 use lobkader_domain::progress::Measurement;
@@ -23,7 +22,6 @@ use sea_orm::{
 };
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::sync::LazyLock;
 use uuid::Uuid;
 
 /// The integraal LOB-plan a trajectory ends in.
@@ -628,13 +626,7 @@ pub async fn overview(
     instrument_id: &str,
     today: NaiveDate,
 ) -> Result<Vec<OverviewEntry>, DbErr> {
-    static SQLITE: LazyLock<String> = LazyLock::new(|| overview_sql(DbBackend::Sqlite));
-    static POSTGRES: LazyLock<String> = LazyLock::new(|| overview_sql(DbBackend::Postgres));
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => &POSTGRES,
-        _ => &SQLITE,
-    };
+    static SQL: PerBackend = PerBackend::new(overview_sql);
     let mut values: Vec<Value> = vec![
         today.into(),
         ActionStatus::Open.id().into(),
@@ -643,8 +635,7 @@ pub async fn overview(
         coach.into(),
     ];
     values.extend(progress::json_values(instrument_id));
-    let rows = db.query_all_raw(statement(backend, sql, values)).await?;
-    let Some(row) = rows.first() else {
+    let Some(row) = SQL.one(db, values).await? else {
         return Ok(Vec::new());
     };
     let trajectories: String = row.try_get("", "trajectories")?;

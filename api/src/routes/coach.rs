@@ -6,21 +6,18 @@ use crate::auth::{AuthUser, Role};
 use crate::db::trajectories;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidQuery;
-use crate::routes::progress::StepProgressDto;
+use crate::routes::progress::{INSTRUMENT, StepProgressDto, instrument};
 use crate::schema;
 use crate::startup::AppState;
 use actix_web::{get, web};
 use chrono::{NaiveDate, Utc};
+use lobkader_domain::Moment;
 use lobkader_domain::comparison::Change;
 use lobkader_domain::progress::progress;
 use lobkader_domain::trajectory::{Flag, FlagInput, TrajectoryStatus, flags, months_between};
-use lobkader_domain::{Moment, catalogue};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// The instrument progress is measured with.
-const INSTRUMENT: &str = "kwaliteitskader-lob";
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -88,9 +85,7 @@ pub async fn coach_overview(
         }
         _ => return Err(ApiError::forbidden()),
     };
-    let instrument = catalogue()
-        .latest(INSTRUMENT)
-        .ok_or_else(|| ApiError::internal("instrument missing"))?;
+    let instrument = instrument()?;
     let today = Utc::now().date_naive();
     let list = trajectories::overview(state.db.conn(), coach, INSTRUMENT, today).await?;
     let mut out: Vec<OverviewTrajectory> = list

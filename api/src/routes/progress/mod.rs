@@ -25,7 +25,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// The instrument progress is measured with.
-const INSTRUMENT: &str = "kwaliteitskader-lob";
+pub(crate) const INSTRUMENT: &str = "kwaliteitskader-lob";
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -281,7 +281,7 @@ mod tests {
 }
 
 /// The instrument progress is measured with, as the catalogue has it.
-fn instrument() -> ApiResult<&'static lobkader_domain::Instrument> {
+pub(crate) fn instrument() -> ApiResult<&'static lobkader_domain::Instrument> {
     catalogue()
         .latest(INSTRUMENT)
         .ok_or_else(|| ApiError::internal("instrument missing"))
