@@ -130,7 +130,7 @@ async fn a_full_disk_answers_503_corrupts_nothing_keeps_serving_reads_and_recove
         "-c",
         r#"mount -t tmpfs -o size=16m lobkader-full "$0" && exec "$1" serve"#,
     ]);
-    cmd.arg(&disk).arg(Service::binary());
+    cmd.arg(&disk).arg(support::binary());
     service.start_with(cmd);
     let client = Client::new(&service.base);
     service.wait_ready(&client, Duration::from_secs(60)).await;

@@ -124,8 +124,25 @@ fn assert_empty(dump: &[Value]) {
     assert!(counts.values().all(|n| n == 0), "{counts:?}");
 }
 
-fn write_lines(file: &Path, lines: &[&str]) {
+fn write_lines<S: std::borrow::Borrow<str>>(file: &Path, lines: &[S]) {
     std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+/// Each dump of `cases` is refused with its reason by every empty target, and no target
+/// keeps a row of it.
+#[track_caller]
+fn assert_refused_leaving_targets_empty(dir: &Path, cases: &[(&PathBuf, &str)]) {
+    for (file, reason) in cases {
+        for target in empty_targets(dir) {
+            let stderr = refused(dir, &target, file);
+            assert!(stderr.contains(reason), "{}: {stderr}", file.display());
+            assert!(stderr.contains("nothing was imported"), "{stderr}");
+            assert_empty(&export(dir, &target));
+            if target.starts_with("sqlite") {
+                std::fs::remove_file(dir.join("target.db")).unwrap();
+            }
+        }
+    }
 }
 
 #[test]
@@ -182,6 +199,10 @@ fn a_demo_region_moves_from_sqlite_to_postgresql_and_back_with_every_row_equal()
     assert_eq!(view(service.port, &token), view(service.port, &admin));
     let after = view(service.port, &token);
     assert!(after.len() > 50, "{} resources compared", after.len());
+    assert_ne!(
+        after["/api/v1/audit?limit=200"]["total"], 0,
+        "the audit trail came along"
+    );
     assert_eq!(
         microseconds(json!(before)),
         microseconds(json!(after)),
@@ -268,21 +289,14 @@ fn a_dump_cut_short_is_refused_and_leaves_the_target_empty() {
     fewer.remove(rows.len() / 2);
     write_lines(&missing_rows, &fewer);
 
-    for (file, reason) in [
-        (&without_trailer, "without its trailer"),
-        (&mid_line, "not JSON"),
-        (&missing_rows, "its header says"),
-    ] {
-        for target in empty_targets(dir) {
-            let stderr = refused(dir, &target, file);
-            assert!(stderr.contains(reason), "{}: {stderr}", file.display());
-            assert!(stderr.contains("nothing was imported"), "{stderr}");
-            assert_empty(&export(dir, &target));
-            if target.starts_with("sqlite") {
-                std::fs::remove_file(dir.join("target.db")).unwrap();
-            }
-        }
-    }
+    assert_refused_leaving_targets_empty(
+        dir,
+        &[
+            (&without_trailer, "without its trailer"),
+            (&mid_line, "not JSON"),
+            (&missing_rows, "its header says"),
+        ],
+    );
 }
 
 #[test]
@@ -301,7 +315,7 @@ fn a_row_that_does_not_fit_is_refused_and_leaves_the_target_empty() {
         let mut lines: Vec<String> = rows.iter().map(|l| (*l).to_owned()).collect();
         change(&mut lines);
         let file = dir.join(name);
-        std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+        write_lines(&file, &lines);
         file
     };
     let edit_row = |lines: &mut Vec<String>, at: usize, edit: &dyn Fn(&mut Value)| {
@@ -328,24 +342,17 @@ fn a_row_that_does_not_fit_is_refused_and_leaves_the_target_empty() {
         edit_row(lines, evaluation, &|row| row["revision"] = json!("many"));
     });
 
-    for (file, reason) in [
-        (&twice, "the rows of users on line"),
-        (&orphan, "the rows of evaluation_answers on line"),
-        (
-            &mistyped,
-            &*format!("line {}: not a row of evaluations", evaluation + 1),
-        ),
-    ] {
-        for target in empty_targets(dir) {
-            let stderr = refused(dir, &target, file);
-            assert!(stderr.contains(reason), "{}: {stderr}", file.display());
-            assert!(stderr.contains("nothing was imported"), "{stderr}");
-            assert_empty(&export(dir, &target));
-            if target.starts_with("sqlite") {
-                std::fs::remove_file(dir.join("target.db")).unwrap();
-            }
-        }
-    }
+    assert_refused_leaving_targets_empty(
+        dir,
+        &[
+            (&twice, "the rows of users on line"),
+            (&orphan, "the rows of evaluation_answers on line"),
+            (
+                &mistyped,
+                &format!("line {}: not a row of evaluations", evaluation + 1),
+            ),
+        ],
+    );
 }
 
 #[test]
@@ -493,13 +500,15 @@ fn items(port: u16, token: &str, path: &str) -> Vec<Value> {
     items
 }
 
-/// What an admin sees of every institution, evaluation, trajectory and account, by path.
+/// What an admin sees of every institution, evaluation, trajectory and account, and of the
+/// audit trail, by path.
 fn view(port: u16, token: &str) -> BTreeMap<String, Value> {
     let mut view = BTreeMap::new();
     let mut add = |path: String| {
         let body = read(port, token, &path);
         view.insert(path, body);
     };
+    add("/api/v1/audit?limit=200".to_owned());
     for user in items(port, token, "/api/v1/users?limit=200") {
         add(format!("/api/v1/users/{}", user["id"].as_str().unwrap()));
     }
@@ -514,6 +523,7 @@ fn view(port: u16, token: &str) -> BTreeMap<String, Value> {
             "/units",
             "/progress",
             "/action-points?limit=200",
+            "/audit?limit=200",
         ] {
             add(format!("{base}{sub}"));
         }

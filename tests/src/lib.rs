@@ -198,19 +198,11 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)
     let database_url = database_for(&backend, &dir).await;
     let mut settings = test_settings(&database_url);
     adjust(&mut settings);
-    let address = start(settings).await;
-    let mut test_app = TestApp {
-        address,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        admin_token: String::new(),
-        database_url,
-        _dir: dir,
-    };
-    test_app.admin_token = test_app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    test_app
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    TestApp::logged_in(start(settings).await, client, database_url, dir).await
 }
 
 impl TestApp {
@@ -224,16 +216,27 @@ impl TestApp {
     pub async fn another_service_with(&self, adjust: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = test_settings(&self.database_url);
         adjust(&mut settings);
+        let dir = tempfile::tempdir().expect("temporary directory");
         let address = start(settings).await;
-        let mut other = TestApp {
+        TestApp::logged_in(address, self.client.clone(), self.database_url.clone(), dir).await
+    }
+
+    /// The service at `address` over `database_url`, with the admin logged in.
+    async fn logged_in(
+        address: String,
+        client: reqwest::Client,
+        database_url: String,
+        dir: tempfile::TempDir,
+    ) -> TestApp {
+        let mut app = TestApp {
             address,
-            client: self.client.clone(),
+            client,
             admin_token: String::new(),
-            database_url: self.database_url.clone(),
-            _dir: tempfile::tempdir().expect("temporary directory"),
+            database_url,
+            _dir: dir,
         };
-        other.admin_token = other.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-        other
+        app.admin_token = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        app
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -109,6 +109,14 @@ impl Client {
         answer
     }
 
+    /// POSTs `body` to `path`, insists on 201, and returns the id of what was made.
+    pub async fn create(&self, path: &str, token: &str, body: &Value) -> String {
+        let answer = self
+            .must(reqwest::Method::POST, path, Some(token), Some(body), 201)
+            .await;
+        answer.body["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> String {
         let body = json!({"email": email, "password": password});
         let answer = self
@@ -131,40 +139,25 @@ pub struct School {
 }
 
 pub async fn school(client: &Client) -> School {
-    use reqwest::Method;
     let admin = client.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let institution = client
-        .must(
-            Method::POST,
+        .create(
             "/api/v1/institutions",
-            Some(&admin),
-            Some(&json!({"name": "Durability College", "sector": "vo", "region": "Eemland"})),
-            201,
+            &admin,
+            &json!({"name": "Durability College", "sector": "vo", "region": "Eemland"}),
         )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .await;
     let email = "kerngroep@durability.test";
     let user = client
-        .must(
-            Method::POST,
+        .create(
             "/api/v1/users",
-            Some(&admin),
-            Some(
-                &json!({"email": email, "display_name": "Kerngroep", "password": MEMBER_PASSWORD}),
-            ),
-            201,
+            &admin,
+            &json!({"email": email, "display_name": "Kerngroep", "password": MEMBER_PASSWORD}),
         )
-        .await
-        .body["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .await;
     client
         .must(
-            Method::POST,
+            reqwest::Method::POST,
             &format!("/api/v1/institutions/{institution}/members"),
             Some(&admin),
             Some(&json!({"user_id": user, "function": "decaan"})),

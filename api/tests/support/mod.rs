@@ -53,20 +53,27 @@ pub fn isolate(cmd: &mut Command) -> &mut Command {
 
 /// SIGTERM, and the exit status once the process has ended; panics after 30 seconds.
 pub fn stop(child: &mut Child) -> ExitStatus {
+    terminate(child).expect("the service stops on SIGTERM within 30 seconds")
+}
+
+/// SIGTERM, then up to 30 seconds for the process to end: its exit status, or `None` when the
+/// signal could not be sent or the process is still running.
+fn terminate(child: &mut Child) -> Option<ExitStatus> {
     let sent = Command::new("kill")
         .arg("-TERM")
         .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(sent.success());
+        .status();
+    if !sent.is_ok_and(|s| s.success()) {
+        return None;
+    }
     let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().ok()? {
+            return Some(status);
         }
-        assert!(Instant::now() < deadline, "the service ignored SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
+    None
 }
 
 /// `lobkader serve` on a free port, for synchronous tests; stopped with SIGTERM when dropped,
@@ -108,15 +115,7 @@ impl Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = Command::new("kill")
-                .arg("-TERM")
-                .arg(self.child.id().to_string())
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(30);
-            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+        if matches!(self.child.try_wait(), Ok(None)) && terminate(&mut self.child).is_none() {
             let _ = self.child.kill();
             let _ = self.child.wait();
         }
@@ -145,11 +144,6 @@ impl Service {
             dir: dir.to_owned(),
             child: None,
         }
-    }
-
-    /// The binary's path.
-    pub fn binary() -> &'static str {
-        binary()
     }
 
     /// Sets the environment, working directory and output of `cmd`, which runs the binary
