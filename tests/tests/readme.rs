@@ -1,15 +1,21 @@
-//! The README's walk-through works as printed: its shell blocks run against a fresh service.
+//! The README's walk-through works as printed: its shell blocks run against a fresh service. And
+//! its tables of settings and commands name every one the binary has.
 
 use lobkader_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, Backend, backend_tests, spawn_app};
 
-fn walkthrough() -> String {
-    let readme = include_str!("../../README.md");
-    let section = readme
-        .split("## Walk-through")
+const README: &str = include_str!("../../README.md");
+
+/// The README's section under the heading `## {title}`, up to the next one.
+fn section(title: &str) -> &'static str {
+    let section = README
+        .split(&format!("\n## {title}\n"))
         .nth(1)
-        .expect("README has a walk-through");
-    let section = section.split("\n## ").next().unwrap_or(section);
-    section
+        .unwrap_or_else(|| panic!("README has a section {title}"));
+    section.split("\n## ").next().unwrap_or(section)
+}
+
+fn walkthrough() -> String {
+    section("Walk-through")
         .split("```sh\n")
         .skip(1)
         .map(|block| block.split("```").next().unwrap_or_default())
@@ -73,4 +79,42 @@ async fn the_readme_walk_through_runs_as_printed(backend: Backend) {
         lines[4].starts_with('[') && lines[4].ends_with(']'),
         "the overview lists flags: {stdout}"
     );
+}
+
+#[test]
+fn the_readme_tables_name_every_setting_and_every_command() {
+    use clap::CommandFactory;
+    let cli = lobkader_api::cli::Cli::command();
+    let configuration = section("Configuration");
+    for arg in cli.get_arguments() {
+        if let Some(name) = arg.get_env() {
+            let row = format!("\n| `{}` |", name.to_string_lossy());
+            assert!(
+                configuration.contains(&row),
+                "the configuration table has no row {row:?}"
+            );
+        }
+    }
+    let commands = section("Run it");
+    for command in cli.get_subcommands() {
+        let name = command.get_name();
+        let row = commands
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{name}")))
+            .unwrap_or_else(|| panic!("the commands table has no row for `{name}`"));
+        for part in command.get_subcommands() {
+            let part = format!("{name} {}", part.get_name());
+            assert!(row.contains(&part), "{row} does not name `{part}`");
+        }
+        for arg in command
+            .get_subcommands()
+            .flat_map(|c| c.get_arguments())
+            .chain(command.get_arguments())
+        {
+            if let Some(env) = arg.get_env() {
+                let env = env.to_string_lossy();
+                assert!(row.contains(&*env), "{row} does not name {env}");
+            }
+        }
+    }
 }

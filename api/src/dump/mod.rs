@@ -16,12 +16,15 @@
 //!    other counts, was cut short and is refused.
 //!
 //! A row holds every column of its table at the named schema, read through the sea-orm
-//! entities. Left out: `login_throttles` (failed-login counters that expire within minutes)
-//! and `seaql_migrations` (the header names the schema). A dump holds the password hashes and
-//! the stored token-signing key: keep it as safe as the database itself.
+//! entities. Left out: `login_throttles` (failed-login records, kept a day at most, so a
+//! restored service starts with no login limited) and `seaql_migrations` (the header names the
+//! schema). A dump holds the password hashes and the stored token-signing key: keep it as safe
+//! as the database itself.
 //!
-//! Export reads one consistent snapshot (a read-only repeatable-read transaction on
-//! PostgreSQL, one read transaction on SQLite) page by page, never the whole database at once.
+//! Export reads only a database at exactly this build's schema and never migrates it (an older
+//! service may still be serving it), from one consistent snapshot (a read-only
+//! repeatable-read transaction on PostgreSQL, one read transaction on SQLite) page by page,
+//! never the whole database at once.
 //! Import applies the migrations, refuses a database that holds any row, checks the header's
 //! version and schema, and inserts in batches inside one transaction that is committed only
 //! when the trailer's counts match; on any failure the target keeps nothing but its (empty,

@@ -294,8 +294,8 @@ mod tests {
     use sea_orm::{ConnectionTrait, Statement};
     use std::collections::BTreeSet;
 
-    /// Tables a dump leaves out on purpose: failed-login counters that expire within minutes,
-    /// and sea-orm's record of applied migrations (the header names the schema instead).
+    /// Tables a dump leaves out on purpose: failed-login records, kept a day at most, and
+    /// sea-orm's record of applied migrations (the header names the schema instead).
     const SKIPPED: &[&str] = &["login_throttles", "seaql_migrations"];
 
     #[test]
