@@ -40,27 +40,57 @@ pub struct Db {
 
 /// A write transaction. On SQLite it began `IMMEDIATE` under the process's write lock, so it
 /// holds the write lock from its first statement and can never fail half-way with "database
-/// is locked". Dropped without [`WriteTx::commit`], it rolls back.
+/// is locked". Ended without [`WriteTx::commit`] (an error, a refusal, a client that went
+/// away), it rolls back, and only then lets the next writer in: dropping a transaction merely
+/// queues its rollback, and a writer let in before it ran would wait in SQLite's busy handler.
 pub struct WriteTx {
-    tx: DatabaseTransaction,
-    _guard: Option<OwnedMutexGuard<()>>,
+    /// `None` only once the transaction has ended.
+    tx: Option<DatabaseTransaction>,
+    guard: Option<OwnedMutexGuard<()>>,
 }
 
 impl Deref for WriteTx {
     type Target = DatabaseTransaction;
     fn deref(&self) -> &DatabaseTransaction {
-        &self.tx
+        match &self.tx {
+            Some(tx) => tx,
+            None => unreachable!("a write transaction is not used after it ended"),
+        }
     }
 }
 
 impl WriteTx {
-    pub async fn commit(self) -> Result<(), DbErr> {
-        self.tx.commit().await
+    pub async fn commit(mut self) -> Result<(), DbErr> {
+        match self.tx.take() {
+            Some(tx) => tx.commit().await,
+            None => Ok(()),
+        }
     }
 
     /// Rolls back, and only then lets the next writer in.
-    pub async fn rollback(self) -> Result<(), DbErr> {
-        self.tx.rollback().await
+    pub async fn rollback(mut self) -> Result<(), DbErr> {
+        match self.tx.take() {
+            Some(tx) => tx.rollback().await,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for WriteTx {
+    fn drop(&mut self) {
+        let (Some(tx), Some(guard)) = (self.tx.take(), self.guard.take()) else {
+            // Ended, or on PostgreSQL, whose own locks are released with the rollback that
+            // dropping the transaction starts.
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = tx.rollback().await {
+                    tracing::warn!(error = %e, "rolling back an abandoned write failed");
+                }
+                drop(guard);
+            });
+        }
     }
 }
 
@@ -149,7 +179,10 @@ impl Db {
                 ..Default::default()
             })
             .await?;
-        Ok(WriteTx { tx, _guard: guard })
+        Ok(WriteTx {
+            tx: Some(tx),
+            guard,
+        })
     }
 
     /// Whether the database answers a trivial query.
@@ -281,5 +314,38 @@ mod tests {
             .unwrap();
         assert_eq!(row.try_get_by_index::<i64>(0).unwrap(), -777);
         tx.rollback().await.unwrap();
+    }
+
+    /// An abandoned write transaction has rolled back by the time the next writer is let in:
+    /// another connection that will not wait at all can take SQLite's write lock then.
+    #[tokio::test]
+    async fn an_abandoned_write_rolls_back_before_the_next_writer_goes_in() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("abandoned.db").display()
+        );
+        let db = Db::connect(&url, 2).await.unwrap();
+        let mut impatient = ConnectOptions::new(url.clone());
+        impatient
+            .max_connections(1)
+            .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::ZERO));
+        let impatient = Database::connect(impatient).await.unwrap();
+        for i in 0..20 {
+            let tx = db.begin_write().await.unwrap();
+            secrets::get_or_create(&*tx, &format!("abandoned-{i}"), || "x".into())
+                .await
+                .unwrap();
+            drop(tx);
+            let _next_writer = db.write_lock.as_ref().unwrap().lock().await;
+            impatient
+                .execute_unprepared("BEGIN IMMEDIATE; ROLLBACK;")
+                .await
+                .unwrap_or_else(|e| panic!("round {i}: the write lock was still held: {e}"));
+            let kept = secrets::get(db.conn(), &format!("abandoned-{i}"))
+                .await
+                .unwrap();
+            assert_eq!(kept, None, "round {i}: the abandoned write was rolled back");
+        }
     }
 }
