@@ -93,18 +93,24 @@ impl AuthUser {
         self.access_from(sight::of(db.conn(), self.id, institution_id).await?)
     }
 
-    /// The caller's access to an institution that exists, for the kerngroep's own work: an
-    /// admin or a member (403 for its coach, 404 for anyone else or when there is no such
-    /// institution).
-    pub async fn kerngroep_of(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
+    /// The caller's access to an institution that exists: 404 when it is outside their sight or
+    /// there is no such institution. A membership or a coaching implies the institution; only
+    /// an admin's request may name one that does not exist, so only then is it looked up.
+    pub async fn access_to_existing(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
         let access = self.access_to(db, institution_id).await?;
-        access.require_kerngroep()?;
-        // A membership implies the institution; an admin's request names one that may not exist.
         if access == Access::Admin {
             crate::db::institutions::find(db.conn(), institution_id)
                 .await?
                 .ok_or_else(ApiError::not_found)?;
         }
+        Ok(access)
+    }
+
+    /// [`AuthUser::access_to_existing`] for the kerngroep's own work: an admin or a member
+    /// (403 for its coach).
+    pub async fn kerngroep_of(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
+        let access = self.access_to_existing(db, institution_id).await?;
+        access.require_kerngroep()?;
         Ok(access)
     }
 

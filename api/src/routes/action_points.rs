@@ -282,12 +282,7 @@ pub async fn list_action_points(
     };
     let (items, total) =
         action_points::list(state.db.conn(), institution, &filter, offset, limit).await?;
-    Ok(web::Json(Paged {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-        limit,
-        offset,
-    }))
+    Ok(Paged::of(items, total, limit, offset))
 }
 
 async fn visible(state: &AppState, caller: &AuthUser, id: Uuid) -> ApiResult<ActionPoint> {

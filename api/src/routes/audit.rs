@@ -148,12 +148,7 @@ async fn page_of(
         until: q.until,
     };
     let (rows, total) = audit::list(state.db.conn(), &filter, offset, limit).await?;
-    Ok(web::Json(Paged {
-        items: rows.into_iter().map(Into::into).collect(),
-        total,
-        limit,
-        offset,
-    }))
+    Ok(Paged::of(rows, total, limit, offset))
 }
 
 /// The whole audit trail, newest first (admins).

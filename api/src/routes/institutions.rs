@@ -235,12 +235,7 @@ pub async fn list_institutions(
     let (offset, limit) = page.0.resolve()?;
     let member = (!caller.is_admin()).then_some(caller.id);
     let (items, total) = institutions::list(state.db.conn(), member, offset, limit).await?;
-    Ok(web::Json(Paged {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-        limit,
-        offset,
-    }))
+    Ok(Paged::of(items, total, limit, offset))
 }
 
 /// One institution.

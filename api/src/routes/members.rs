@@ -2,7 +2,7 @@
 
 use crate::auth::AuthUser;
 use crate::db::audit::{self, Change};
-use crate::db::{institutions, users};
+use crate::db::users;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidJson;
 use crate::routes::users::UserResponse;
@@ -69,11 +69,8 @@ pub async fn add_member(
     body: ValidJson<AddMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     let institution = id.into_inner();
-    caller.access_to(&state.db, institution).await?;
+    caller.access_to_existing(&state.db, institution).await?;
     caller.require_admin()?;
-    institutions::find(state.db.conn(), institution)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
     if users::find(state.db.conn(), body.0.user_id)
         .await?
         .is_none()
@@ -105,10 +102,7 @@ pub async fn list_members(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<MemberResponse>>> {
     let institution = id.into_inner();
-    caller.access_to(&state.db, institution).await?;
-    institutions::find(state.db.conn(), institution)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    caller.access_to_existing(&state.db, institution).await?;
     let members = users::members_of(state.db.conn(), institution).await?;
     Ok(web::Json(
         members

@@ -63,3 +63,20 @@ pub struct Paged<T> {
     pub limit: u64,
     pub offset: u64,
 }
+
+impl<T> Paged<T> {
+    /// The page of `items` (as their response type) out of `total`, for a JSON answer.
+    pub fn of<U: Into<T>>(
+        items: Vec<U>,
+        total: u64,
+        limit: u64,
+        offset: u64,
+    ) -> actix_web::web::Json<Self> {
+        actix_web::web::Json(Paged {
+            items: items.into_iter().map(Into::into).collect(),
+            total,
+            limit,
+            offset,
+        })
+    }
+}

@@ -71,17 +71,11 @@ pub async fn create_unit(
     body: ValidJson<CreateUnitRequest>,
 ) -> ApiResult<HttpResponse> {
     let institution = id.into_inner();
-    caller
-        .access_to(&state.db, institution)
-        .await?
-        .require_kerngroep()?;
+    caller.kerngroep_of(&state.db, institution).await?;
     let name = body.0.name.trim().to_owned();
     if name.is_empty() {
         return Err(ApiError::field("name", "must not be blank"));
     }
-    institutions::find(state.db.conn(), institution)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
     let tx = state.db.begin_write().await?;
     let unit = institutions::create_unit(&*tx, institution, name, body.0.kind)
         .await
@@ -107,10 +101,7 @@ pub async fn list_units(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<UnitResponse>>> {
     let institution = id.into_inner();
-    caller.access_to(&state.db, institution).await?;
-    institutions::find(state.db.conn(), institution)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    caller.access_to_existing(&state.db, institution).await?;
     let units = institutions::units_of(state.db.conn(), institution).await?;
     Ok(web::Json(units.into_iter().map(Into::into).collect()))
 }

@@ -124,12 +124,7 @@ pub async fn list_users(
     caller.require_admin()?;
     let (offset, limit) = page.0.resolve()?;
     let (items, total) = users::list(state.db.conn(), offset, limit).await?;
-    Ok(web::Json(Paged {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-        limit,
-        offset,
-    }))
+    Ok(Paged::of(items, total, limit, offset))
 }
 
 /// One account: admins see every account, removed ones too (with `removed_at`); anyone else

@@ -2,7 +2,7 @@
 
 use super::EvaluationSummary;
 use crate::auth::AuthUser;
-use crate::db::{evaluations, institutions};
+use crate::db::evaluations;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Page, ValidQuery};
 use crate::routes::Paged;
@@ -51,10 +51,7 @@ pub async fn list_evaluations(
     query: ValidQuery<HistoryQuery>,
 ) -> ApiResult<web::Json<Paged<EvaluationSummary>>> {
     let institution = id.into_inner();
-    caller.access_to(&state.db, institution).await?;
-    institutions::find(state.db.conn(), institution)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
+    caller.access_to_existing(&state.db, institution).await?;
     let q = query.0;
     let (offset, limit) = Page {
         limit: q.limit,
@@ -73,12 +70,7 @@ pub async fn list_evaluations(
     };
     let (items, total) =
         evaluations::list(state.db.conn(), institution, &filter, offset, limit).await?;
-    Ok(web::Json(Paged {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-        limit,
-        offset,
-    }))
+    Ok(Paged::of(items, total, limit, offset))
 }
 
 /// Reads `school_year` as written by the documented pattern, `YYYY-YYYY`; whether the two years

@@ -59,10 +59,5 @@ pub async fn list_trajectories(
     };
     let (items, total) =
         trajectories::list(state.db.conn(), visible, &filter, offset, limit).await?;
-    Ok(web::Json(Paged {
-        items: items.into_iter().map(Into::into).collect(),
-        total,
-        limit,
-        offset,
-    }))
+    Ok(Paged::of(items, total, limit, offset))
 }
