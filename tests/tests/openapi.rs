@@ -1,5 +1,5 @@
 //! The committed `openapi/openapi.json` is exactly what the service serves. On drift the test
-//! fails; `UPDATE_OPENAPI=1 cargo test -p lobkader-tests --test openapi` rewrites the file.
+//! fails; `UPDATE_OPENAPI=1 cargo test -p lobkader-tests --test http openapi::` rewrites the file.
 
 use lobkader_tests::{Backend, backend_tests, spawn_app};
 use std::path::PathBuf;
@@ -27,7 +27,7 @@ fn the_committed_openapi_document_matches_the_generated_one() {
     assert!(
         committed == fresh,
         "openapi/openapi.json is out of date; regenerate it with \
-         `UPDATE_OPENAPI=1 cargo test -p lobkader-tests --test openapi` and review the diff"
+         `UPDATE_OPENAPI=1 cargo test -p lobkader-tests --test http openapi::` and review the diff"
     );
 }
 
