@@ -50,6 +50,7 @@ impl Application {
             SqliteTuning {
                 synchronous: settings.sqlite_synchronous,
                 cache_kib: settings.sqlite_cache_kib,
+                background_checkpoints: true,
             },
         )
         .await?;

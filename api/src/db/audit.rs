@@ -2,12 +2,13 @@
 //! transaction that makes it, so a change and its record land together or not at all. There
 //! is no function here to change or remove a record, and the database refuses both.
 
+use super::batch::Batch;
 use super::entities::audit_events;
 use crate::auth::AuthUser;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Insert, PaginatorTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use std::future::Future;
 use uuid::Uuid;
@@ -75,7 +76,20 @@ pub async fn record(
     actor: impl Into<Actor>,
     change: Change,
 ) -> Result<(), DbErr> {
-    let (actor_id, actor_role) = match actor.into() {
+    insert(actor.into(), change)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Adds the record of `change` by `actor` to `batch`.
+pub fn push(batch: &mut Batch, actor: impl Into<Actor>, change: Change) {
+    let insert = insert(actor.into(), change).build(batch.backend());
+    batch.push(insert);
+}
+
+fn insert(actor: Actor, change: Change) -> Insert<audit_events::ActiveModel> {
+    let (actor_id, actor_role) = match actor {
         Actor::User(u) => (Some(u.id), u.role.as_str()),
         Actor::System => (None, "system"),
     };
@@ -92,9 +106,6 @@ pub async fn record(
         request_id: Set(request_id.map(|id| id.to_string())),
         details: Set(change.details),
     })
-    .exec_without_returning(db)
-    .await?;
-    Ok(())
 }
 
 /// Which records to list.

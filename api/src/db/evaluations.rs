@@ -2,6 +2,7 @@
 //! listing a history, applying changes under optimistic concurrency, submitting, deleting
 //! drafts. Status and revision checks are part of each UPDATE, so a lost race changes nothing.
 
+use super::batch::Batch;
 use super::entities::{evaluation_answers as answers, evaluation_levels as levels, evaluations};
 use super::sight::{self, Sight};
 use super::sql::{self, PerBackend};
@@ -10,7 +11,7 @@ use lobkader_domain::{AnswerEntry, Content, LevelEntry, Moment, Participant, Sch
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -136,11 +137,11 @@ fn participants_json(participants: &[Participant]) -> Result<serde_json::Value, 
     serde_json::to_value(participants).map_err(|e| DbErr::Type(e.to_string()))
 }
 
-/// Starts a draft and returns it as stored.
-pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Evaluation, DbErr> {
+/// Starts a draft: adds its statements to `batch` and returns the draft as they store it.
+pub fn create(batch: &mut Batch, new: NewEvaluation) -> Result<Evaluation, DbErr> {
     let now = super::now();
     let id = Uuid::now_v7();
-    evaluations::Entity::insert(evaluations::ActiveModel {
+    let insert = evaluations::Entity::insert(evaluations::ActiveModel {
         id: Set(id),
         institution_id: Set(new.institution_id),
         unit_id: Set(new.unit_id),
@@ -166,9 +167,9 @@ pub async fn create(db: &impl ConnectionTrait, new: NewEvaluation) -> Result<Eva
         answers_unknown: Set(None),
         step_levels: Set(None),
     })
-    .exec_without_returning(db)
-    .await?;
-    upsert_content(db, id, &new.content.answers, &new.content.levels).await?;
+    .build(batch.backend());
+    batch.push(insert);
+    upsert_content(batch, id, &new.content.answers, &new.content.levels);
     Ok(Evaluation {
         id,
         institution_id: new.institution_id,
@@ -326,16 +327,16 @@ pub async fn list(
     Ok((evaluations, total))
 }
 
-/// Applies a change to `current`, a draft, if its revision is still the one read, bumping the
-/// revision; returns the changed evaluation. Returns `None`, having changed nothing, when the
-/// evaluation is no longer that draft.
-pub async fn apply_change(
-    db: &impl ConnectionTrait,
+/// Changes `current`, a draft, bumping its revision: adds the statements to `batch`, guarded
+/// by the revision read (the batch writes nothing if the evaluation is no longer that draft),
+/// and returns the evaluation as they change it.
+pub fn apply_change(
+    batch: &mut Batch,
     current: &Evaluation,
     meta: MetadataChange,
     new_answers: &[AnswerEntry],
     new_levels: &[LevelEntry],
-) -> Result<Option<Evaluation>, DbErr> {
+) -> Result<Evaluation, DbErr> {
     let now = super::now();
     let mut next = current.clone();
     next.revision = current.revision + 1;
@@ -375,43 +376,42 @@ pub async fn apply_change(
         );
         next.participants = participants;
     }
-    let result = update
-        .filter(evaluations::Column::Id.eq(current.id))
-        .filter(evaluations::Column::Revision.eq(current.revision))
-        .filter(evaluations::Column::Status.eq(Status::Draft.id()))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 0 {
-        return Ok(None);
-    }
-    upsert_content(db, current.id, new_answers, new_levels).await?;
+    batch.guard(
+        update
+            .filter(evaluations::Column::Id.eq(current.id))
+            .filter(evaluations::Column::Revision.eq(current.revision))
+            .filter(evaluations::Column::Status.eq(Status::Draft.id()))
+            .build(batch.backend()),
+    )?;
+    upsert_content(batch, current.id, new_answers, new_levels);
     next.content.apply(new_answers, new_levels);
-    Ok(Some(next))
+    Ok(next)
 }
 
-async fn upsert_content(
-    db: &impl ConnectionTrait,
+fn upsert_content(
+    batch: &mut Batch,
     id: Uuid,
     new_answers: &[AnswerEntry],
     new_levels: &[LevelEntry],
-) -> Result<(), DbErr> {
+) {
     if !new_answers.is_empty() {
-        answers::Entity::insert_many(new_answers.iter().map(|a| answers::ActiveModel {
-            evaluation_id: Set(id),
-            question_id: Set(a.question_id.clone()),
-            answer: Set(a.answer.id().to_owned()),
-            explanation: Set(a.explanation.clone()),
-        }))
-        .on_conflict(
-            OnConflict::columns([answers::Column::EvaluationId, answers::Column::QuestionId])
-                .update_columns([answers::Column::Answer, answers::Column::Explanation])
-                .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+        let upsert =
+            answers::Entity::insert_many(new_answers.iter().map(|a| answers::ActiveModel {
+                evaluation_id: Set(id),
+                question_id: Set(a.question_id.clone()),
+                answer: Set(a.answer.id().to_owned()),
+                explanation: Set(a.explanation.clone()),
+            }))
+            .on_conflict(
+                OnConflict::columns([answers::Column::EvaluationId, answers::Column::QuestionId])
+                    .update_columns([answers::Column::Answer, answers::Column::Explanation])
+                    .to_owned(),
+            )
+            .build(batch.backend());
+        batch.push(upsert);
     }
     if !new_levels.is_empty() {
-        levels::Entity::insert_many(new_levels.iter().map(|l| levels::ActiveModel {
+        let upsert = levels::Entity::insert_many(new_levels.iter().map(|l| levels::ActiveModel {
             evaluation_id: Set(id),
             step: Set(i16::from(l.step)),
             level: Set(l.level.map(|v| v.id().to_owned())),
@@ -422,24 +422,19 @@ async fn upsert_content(
                 .update_columns([levels::Column::Level, levels::Column::Remarks])
                 .to_owned(),
         )
-        .exec_without_returning(db)
-        .await?;
+        .build(batch.backend());
+        batch.push(upsert);
     }
-    Ok(())
 }
 
-/// Marks `current`, a draft, submitted by `by` if its revision is still the one read, and
-/// stores the summary that progress reads; returns the submitted evaluation. `None`, changing
-/// nothing, if it is no longer that draft.
-pub async fn submit(
-    db: &impl ConnectionTrait,
-    current: &Evaluation,
-    by: Uuid,
-) -> Result<Option<Evaluation>, DbErr> {
+/// Marks `current`, a draft, submitted by `by`, and stores the summary that progress reads:
+/// adds the statement to `batch`, guarded by the revision read (the batch writes nothing if
+/// the evaluation is no longer that draft), and returns the evaluation as submitted.
+pub fn submit(batch: &mut Batch, current: &Evaluation, by: Uuid) -> Result<Evaluation, DbErr> {
     let now = super::now();
     let counts = current.content.answer_counts();
     let count = |n: u32| Expr::value(i32::try_from(n).unwrap_or(i32::MAX));
-    let result = evaluations::Entity::update_many()
+    let update = evaluations::Entity::update_many()
         .col_expr(
             evaluations::Column::Status,
             Expr::value(Status::Submitted.id()),
@@ -462,18 +457,15 @@ pub async fn submit(
         .filter(evaluations::Column::Id.eq(current.id))
         .filter(evaluations::Column::Revision.eq(current.revision))
         .filter(evaluations::Column::Status.eq(Status::Draft.id()))
-        .exec(db)
-        .await?;
-    if result.rows_affected != 1 {
-        return Ok(None);
-    }
+        .build(batch.backend());
+    batch.guard(update)?;
     let mut done = current.clone();
     done.status = Status::Submitted;
     done.revision = current.revision + 1;
     done.submitted_at = Some(now);
     done.submitted_by = Some(by);
     done.updated_at = now;
-    Ok(Some(done))
+    Ok(done)
 }
 
 /// The stored form of the step levels: `step=level` pairs in step order, joined by commas.

@@ -5,6 +5,8 @@
 
 pub mod action_points;
 pub mod audit;
+pub mod batch;
+pub mod checkpoint;
 pub mod entities;
 pub mod evaluations;
 pub mod institutions;
@@ -36,6 +38,8 @@ pub struct Db {
     /// SQLite has one writer; queueing our own writers here is fairer and cheaper than letting
     /// them poll the busy handler. PostgreSQL needs no such lock.
     write_lock: Option<Arc<Mutex<()>>>,
+    /// SQLite's log checkpoints, when they run in the background.
+    checkpoints: Option<Arc<checkpoint::Checkpoints>>,
 }
 
 /// A write transaction. On SQLite it began `IMMEDIATE` under the process's write lock, so it
@@ -156,11 +160,17 @@ impl Db {
         }
         let mut conn = Database::connect(options).await?;
         conn.set_metric_callback(|_| query_count::record());
-        let write_lock = match conn.get_database_backend() {
-            DatabaseBackend::Sqlite => Some(Arc::new(Mutex::new(()))),
-            _ => None,
+        let sqlite_db = conn.get_database_backend() == DatabaseBackend::Sqlite;
+        let write_lock = sqlite_db.then(|| Arc::new(Mutex::new(())));
+        let checkpoints = match sqlite_db && sqlite.background_checkpoints {
+            true => Some(Arc::new(checkpoint::start(url, sqlite).await?)),
+            false => None,
         };
-        Ok(Db { conn, write_lock })
+        Ok(Db {
+            conn,
+            write_lock,
+            checkpoints,
+        })
     }
 
     pub fn conn(&self) -> &DatabaseConnection {
@@ -191,6 +201,7 @@ impl Db {
     }
 
     pub async fn close(self) -> Result<(), DbErr> {
+        drop(self.checkpoints);
         self.conn.close().await
     }
 }
@@ -214,6 +225,9 @@ pub struct SqliteTuning {
     pub synchronous: SqliteSync,
     /// The page cache of each pooled connection, in KiB.
     pub cache_kib: u32,
+    /// Whether the write-ahead log is checkpointed in the background (see [`checkpoint`])
+    /// rather than by the commits that fill it: for the service, not for one-off commands.
+    pub background_checkpoints: bool,
 }
 
 impl SqliteTuning {
@@ -228,11 +242,19 @@ impl Default for SqliteTuning {
         SqliteTuning {
             synchronous: SqliteSync::Normal,
             cache_kib: Self::DEFAULT_CACHE_KIB,
+            background_checkpoints: false,
         }
     }
 }
 
 fn tune_sqlite(options: SqliteConnectOptions, tuning: SqliteTuning) -> SqliteConnectOptions {
+    let options = match tuning.background_checkpoints {
+        true => options.pragma(
+            "wal_autocheckpoint",
+            checkpoint::COMMIT_CHECKPOINT_PAGES.to_string(),
+        ),
+        false => options,
+    };
     options
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)
@@ -282,6 +304,7 @@ mod tests {
         let tuning = SqliteTuning {
             synchronous: SqliteSync::Full,
             cache_kib: 777,
+            background_checkpoints: true,
         };
         let db = Db::connect_with(&url, 2, tuning).await.unwrap();
         let pragma = |name: &'static str| {
@@ -302,6 +325,11 @@ mod tests {
         // A negative cache size is in KiB; synchronous FULL is 2.
         assert_eq!(pragma("cache_size").await, -777);
         assert_eq!(pragma("synchronous").await, 2);
+        // Commits checkpoint only if the background checkpoints fall far behind.
+        assert_eq!(
+            pragma("wal_autocheckpoint").await,
+            i64::from(checkpoint::COMMIT_CHECKPOINT_PAGES)
+        );
         // Within a write transaction too, on whichever pooled connection it gets.
         let tx = db.begin_write().await.unwrap();
         let row = tx

@@ -10,6 +10,7 @@ mod report;
 use crate::auth::{Role, password};
 use crate::bootstrap;
 use crate::config::Settings;
+use crate::db::batch::{Batch, Written};
 use crate::db::evaluations::{Evaluation, MetadataChange, NewEvaluation};
 use crate::db::institutions::InstitutionFields;
 use crate::db::trajectories::{ComponentState, Plan, TrajectoryChange};
@@ -363,20 +364,20 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
         };
         match e.kind {
             EvalKind::Submitted => {
-                let draft = evaluations::create(self.db, new(full, None)).await?;
+                let draft = self.create(new(full, None)).await?;
                 self.submit(&draft, author).await.map(|e| Some(e.id))
             }
             EvalKind::Draft { steps } => {
-                let draft = evaluations::create(self.db, new(Content::default(), None)).await?;
+                let draft = self.create(new(Content::default(), None)).await?;
                 self.change(&draft, content::draft(self.kader, full, steps))
                     .await?;
                 self.tally.drafts += 1;
                 Ok(None)
             }
             EvalKind::Corrected { levels, reason } => {
-                let original = evaluations::create(self.db, new(full.clone(), None)).await?;
+                let original = self.create(new(full.clone(), None)).await?;
                 let original = self.submit(&original, author).await?;
-                let draft = evaluations::create(self.db, new(full, Some(original.id))).await?;
+                let draft = self.create(new(full, Some(original.id))).await?;
                 let fix = content::correction(
                     self.kader,
                     &e.levels,
@@ -392,6 +393,14 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
         }
     }
 
+    /// Starts a draft the way the API does.
+    async fn create(&self, new: NewEvaluation) -> Result<Evaluation, StartupError> {
+        let mut batch = Batch::new(self.db.get_database_backend());
+        let draft = evaluations::create(&mut batch, new)?;
+        batch.run_on(self.db).await?;
+        Ok(draft)
+    }
+
     /// Edits a draft the way the API does.
     async fn change(
         &self,
@@ -399,15 +408,21 @@ impl<C: ConnectionTrait> Seeder<'_, C> {
         change: Content,
     ) -> Result<Evaluation, StartupError> {
         let meta = MetadataChange::default();
-        evaluations::apply_change(self.db, draft, meta, &change.answers, &change.levels)
-            .await?
-            .ok_or_else(|| "a demo draft could not be changed".into())
+        let mut batch = Batch::new(self.db.get_database_backend());
+        let changed =
+            evaluations::apply_change(&mut batch, draft, meta, &change.answers, &change.levels)?;
+        match batch.run_on(self.db).await? {
+            Written::All => Ok(changed),
+            Written::Nothing => Err("a demo draft could not be changed".into()),
+        }
     }
 
     async fn submit(&mut self, draft: &Evaluation, by: Uuid) -> Result<Evaluation, StartupError> {
-        let done = evaluations::submit(self.db, draft, by)
-            .await?
-            .ok_or("a demo evaluation could not be submitted")?;
+        let mut batch = Batch::new(self.db.get_database_backend());
+        let done = evaluations::submit(&mut batch, draft, by)?;
+        if batch.run_on(self.db).await? == Written::Nothing {
+            return Err("a demo evaluation could not be submitted".into());
+        }
         self.tally.evaluations += 1;
         Ok(done)
     }

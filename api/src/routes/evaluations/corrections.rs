@@ -38,9 +38,9 @@ pub async fn create_correction(
     if let Some(existing) = original.superseded_by {
         return Err(already_corrected(existing));
     }
-    let tx = state.db.begin_write().await?;
+    let mut batch = state.db.batch();
     let created = evaluations::create(
-        &*tx,
+        &mut batch,
         evaluations::NewEvaluation {
             institution_id: original.institution_id,
             unit_id: original.unit_id,
@@ -55,18 +55,19 @@ pub async fn create_correction(
             created_by: caller.id,
             content: original.content.clone(),
         },
-    )
-    .await
-    .map_err(|e| ApiError::unique(e, "This evaluation already has a correction."))?;
-    audit::record(
-        &*tx,
+    )?;
+    audit::push(
+        &mut batch,
         &caller,
         Change::new("evaluation.correction_started", "evaluation", created.id)
             .at(created.institution_id)
             .details(serde_json::json!({"supersedes_id": original.id})),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    state
+        .db
+        .write(batch)
+        .await
+        .map_err(|e| ApiError::unique(e, "This evaluation already has a correction."))?;
     let id = created.id;
     respond(
         HttpResponse::Created()

@@ -43,9 +43,9 @@ pub async fn create_evaluation(
     if let Some(trajectory) = b.trajectory_id {
         check_trajectory(&state, institution, trajectory).await?;
     }
-    let tx = state.db.begin_write().await?;
+    let mut batch = state.db.batch();
     let created = evaluations::create(
-        &*tx,
+        &mut batch,
         evaluations::NewEvaluation {
             institution_id: institution,
             unit_id: b.unit_id,
@@ -63,10 +63,9 @@ pub async fn create_evaluation(
             created_by: caller.id,
             content: Content::default(),
         },
-    )
-    .await?;
-    audit::record(
-        &*tx,
+    )?;
+    audit::push(
+        &mut batch,
         &caller,
         Change::new("evaluation.created", "evaluation", created.id)
             .at(institution)
@@ -75,9 +74,8 @@ pub async fn create_evaluation(
                 "moment": created.moment.id(),
                 "trajectory_id": created.trajectory_id,
             })),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    state.db.write(batch).await?;
     let id = created.id;
     respond(
         HttpResponse::Created()

@@ -5,6 +5,7 @@ use super::update::{check_if_match, lost_race};
 use super::{EvaluationResponse, editable, instrument_of, respond};
 use crate::auth::AuthUser;
 use crate::db::audit::{self, Change};
+use crate::db::batch::Written;
 use crate::db::evaluations;
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::startup::AppState;
@@ -49,19 +50,17 @@ pub async fn submit_evaluation(
         )
         .with_missing(missing));
     }
-    let tx = state.db.begin_write().await?;
-    let Some(done) = evaluations::submit(&*tx, &current, caller.id).await? else {
-        tx.rollback().await?;
-        return Err(lost_race(&state, current.id).await);
-    };
-    audit::record(
-        &*tx,
+    let mut batch = state.db.batch();
+    let done = evaluations::submit(&mut batch, &current, caller.id)?;
+    audit::push(
+        &mut batch,
         &caller,
         Change::new("evaluation.submitted", "evaluation", done.id)
             .at(done.institution_id)
             .details(serde_json::json!({"revision": done.revision})),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    if state.db.write(batch).await? == Written::Nothing {
+        return Err(lost_race(&state, current.id).await);
+    }
     respond(HttpResponse::Ok(), done)
 }

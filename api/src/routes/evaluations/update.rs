@@ -6,6 +6,7 @@ use super::delete::submitted;
 use super::{EvaluationResponse, UpdateEvaluationRequest, editable, etag, instrument_of, respond};
 use crate::auth::AuthUser;
 use crate::db::audit::{self, Change};
+use crate::db::batch::Written;
 use crate::db::evaluations::{self, Evaluation, MetadataChange};
 use crate::error::{ApiError, ApiResult, ErrorCode};
 use crate::extract::ValidJson;
@@ -73,14 +74,10 @@ pub async fn update_evaluation(
         trajectory_id: b.trajectory_id,
     };
     let fields = meta.names();
-    let tx = state.db.begin_write().await?;
-    let Some(updated) = evaluations::apply_change(&*tx, &current, meta, &answers, &levels).await?
-    else {
-        tx.rollback().await?;
-        return Err(lost_race(&state, current.id).await);
-    };
-    audit::record(
-        &*tx,
+    let mut batch = state.db.batch();
+    let updated = evaluations::apply_change(&mut batch, &current, meta, &answers, &levels)?;
+    audit::push(
+        &mut batch,
         &caller,
         Change::new("evaluation.updated", "evaluation", updated.id)
             .at(updated.institution_id)
@@ -90,9 +87,10 @@ pub async fn update_evaluation(
                 "answers": answers.iter().map(|a| &a.question_id).collect::<Vec<_>>(),
                 "levels": levels.iter().map(|l| l.step).collect::<Vec<_>>(),
             })),
-    )
-    .await?;
-    tx.commit().await?;
+    );
+    if state.db.write(batch).await? == Written::Nothing {
+        return Err(lost_race(&state, current.id).await);
+    }
     respond(HttpResponse::Ok(), updated)
 }
 
