@@ -14,11 +14,11 @@ use super::{Db, query_count};
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::{self, Values};
 use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::{self, Either, Executor, Sqlite};
+use sea_orm::sqlx::{self, Either, Executor, Sqlite, SqlitePool};
 use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
 use std::sync::Arc;
-use tokio::sync::OwnedMutexGuard;
+use tokio::sync::{Mutex, mpsc, oneshot};
 
 /// Statements to be written together, all or nothing.
 #[derive(Debug)]
@@ -86,25 +86,13 @@ impl Db {
         Batch::new(self.conn.get_database_backend())
     }
 
-    /// Writes `batch` in one transaction.
+    /// Writes `batch` in one transaction. On SQLite it is handed to the process's writer,
+    /// which writes the batches waiting at the time together; an answer comes once the
+    /// transaction holding `batch` has committed (or `batch` failed).
     pub async fn write(&self, batch: Batch) -> Result<Written, DbErr> {
-        match (&self.write_lock, self.conn.get_database_backend()) {
-            (Some(lock), DatabaseBackend::Sqlite) => {
-                let lock = lock.clone().lock_owned().await;
-                let conn = self
-                    .conn
-                    .get_sqlite_connection_pool()
-                    .acquire()
-                    .await
-                    .map_err(exec_err)?;
-                SqliteWrite {
-                    conn: Some(conn),
-                    lock: Some(lock),
-                }
-                .run(batch)
-                .await
-            }
-            _ => {
+        match &self.writer {
+            Some(writer) => writer.write(batch).await,
+            None => {
                 // An error drops `tx`, which rolls it back.
                 let tx = self.begin_write().await?;
                 let written = batch.run_on(&*tx).await?;
@@ -118,13 +106,84 @@ impl Db {
     }
 }
 
-/// One batch on an SQLite connection, under the process's write lock. While it is held, the
-/// connection may be inside a transaction that sqlx does not know of, so it never goes back
-/// to the pool that way: if the batch does not end cleanly, the connection is closed, which
-/// rolls the transaction back, and only then is the write lock released.
-struct SqliteWrite {
+/// At most this many batches go in one transaction.
+const GROUP_LIMIT: usize = 32;
+
+/// The SQLite writer: a task that writes every batch of the process (group commit). Whatever
+/// waits when a transaction starts goes in it, each batch within a savepoint of its own, and
+/// one `COMMIT` ends them all. SQLite has one writer at a time; a commit writes each changed
+/// page once, and pages that batches share (the ends of indexes, the audit trail's last page)
+/// are then written once for many.
+#[derive(Clone)]
+pub struct Writer {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+struct Job {
+    batch: Batch,
+    answer: oneshot::Sender<Result<Written, DbErr>>,
+}
+
+impl Writer {
+    /// Starts the writer of `pool`. It takes `lock`, the process's SQLite write lock, for each
+    /// transaction, so that transactions begun elsewhere ([`Db::begin_write`]) take turns with
+    /// it. It stops when the last `Writer` is dropped, after writing what was sent to it.
+    pub fn start(pool: SqlitePool, lock: Arc<Mutex<()>>) -> Writer {
+        let (jobs, queue) = mpsc::unbounded_channel();
+        tokio::spawn(write_all(queue, pool, lock));
+        Writer { jobs }
+    }
+
+    async fn write(&self, batch: Batch) -> Result<Written, DbErr> {
+        for _ in &batch.statements {
+            query_count::record();
+        }
+        let (answer, answered) = oneshot::channel();
+        let stopped = || DbErr::Custom("the database writer has stopped".to_owned());
+        self.jobs
+            .send(Job { batch, answer })
+            .map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())?
+    }
+}
+
+async fn write_all(
+    mut queue: mpsc::UnboundedReceiver<Job>,
+    pool: SqlitePool,
+    lock: Arc<Mutex<()>>,
+) {
+    while let Some(first) = queue.recv().await {
+        let mut group = vec![first];
+        while group.len() < GROUP_LIMIT {
+            match queue.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let (batches, answers): (Vec<Batch>, Vec<_>) =
+            group.into_iter().map(|j| (j.batch, j.answer)).unzip();
+        let outcomes = {
+            let _turn = lock.lock().await;
+            match pool.acquire().await {
+                Ok(conn) => Group { conn: Some(conn) }.write(batches).await,
+                Err(e) => {
+                    let e = exec_err(e);
+                    batches.iter().map(|_| Err(e.clone())).collect()
+                }
+            }
+        };
+        for (answer, outcome) in answers.into_iter().zip(outcomes) {
+            // The request may have gone away meanwhile; what was committed stays.
+            let _ = answer.send(outcome);
+        }
+    }
+}
+
+/// One transaction of the writer, on a pooled connection. While it is open the connection is
+/// inside a transaction that sqlx does not know of, so it goes back to the pool only after a
+/// clean end; otherwise it is closed, which rolls back whatever is left.
+struct Group {
     conn: Option<PoolConnection<Sqlite>>,
-    lock: Option<OwnedMutexGuard<()>>,
 }
 
 /// Stops a batch with an error unless the statement before it (the guard) changed exactly one
@@ -132,16 +191,45 @@ struct SqliteWrite {
 /// SQLite's `RAISE()` would say it plainly, but it exists only inside triggers.
 const GUARD_CHECK: &str = "SELECT json(CASE changes() WHEN 1 THEN 'true' ELSE 'guard failed' END)";
 
-impl SqliteWrite {
-    async fn run(mut self, batch: Batch) -> Result<Written, DbErr> {
+impl Group {
+    /// Writes `batches` in one transaction; the outcome of each, in order.
+    async fn write(mut self, batches: Vec<Batch>) -> Vec<Result<Written, DbErr>> {
+        let count = batches.len();
+        let mut outcomes: Vec<Option<Result<Written, DbErr>>> = Vec::with_capacity(count);
+        if let Err(e) = self.execute("BEGIN IMMEDIATE").await {
+            return batches.iter().map(|_| Err(e.clone())).collect();
+        }
+        for batch in batches {
+            match self.savepoint(batch).await {
+                Ok(outcome) => outcomes.push(outcome),
+                // The savepoint could not be undone: the whole transaction goes.
+                Err(e) => {
+                    self.abandon().await;
+                    outcomes.resize_with(count, || None);
+                    return finish(outcomes, Err(e));
+                }
+            }
+        }
+        let committed = self.execute("COMMIT").await;
+        if committed.is_err() {
+            self.abandon().await;
+        } else {
+            self.conn.take();
+        }
+        finish(outcomes, committed)
+    }
+
+    /// Writes one batch within a savepoint. `None`: written, pending the commit;
+    /// `Some(outcome)`: not written, undone within the transaction. An error: not undone.
+    async fn savepoint(&mut self, batch: Batch) -> Result<Option<Result<Written, DbErr>>, DbErr> {
         let Batch {
             statements,
             guarded,
             ..
         } = batch;
-        // BEGIN, the statements, the guard's check, COMMIT: one result each.
+        // The savepoint, the statements, the guard's check, the release: one result each.
         let results = statements.len() + 2 + usize::from(guarded);
-        let mut sql = String::from("BEGIN IMMEDIATE");
+        let mut sql = String::from("SAVEPOINT batch");
         let mut values = Vec::new();
         for (i, statement) in statements.into_iter().enumerate() {
             sql.push_str(";\n");
@@ -153,78 +241,70 @@ impl SqliteWrite {
                 sql.push_str(";\n");
                 sql.push_str(GUARD_CHECK);
             }
-            query_count::record();
         }
-        sql.push_str(";\nCOMMIT");
+        sql.push_str(";\nRELEASE batch");
         let conn = self.conn()?;
         let (changes, error) = run_batch(conn, sql, values).await;
-        match error {
-            None if changes.len() == results => {
-                self.release();
-                Ok(Written::All)
-            }
-            // The batch stopped inside the transaction: at the guard's check, or at a failing
-            // statement.
-            Some(_) if guarded && changes.len() == 2 && changes[1] != 1 => {
-                self.abandon().await;
-                Ok(Written::Nothing)
-            }
-            Some(e) => {
-                self.abandon().await;
-                Err(exec_err(e))
-            }
+        let outcome = match error {
+            None if changes.len() == results => return Ok(None),
+            // Stopped at the guard's check.
+            Some(_) if guarded && changes.len() == 2 && changes[1] != 1 => Ok(Written::Nothing),
+            Some(e) => Err(exec_err(e)),
             // Not seen: sqlx answers each statement of a batch, or an error.
-            None => {
-                self.abandon().await;
-                Err(DbErr::Custom(format!(
-                    "a write batch expecting {results} results answered {}",
-                    changes.len()
-                )))
-            }
-        }
+            None => Err(DbErr::Custom(format!(
+                "a write batch expecting {results} results answered {}",
+                changes.len()
+            ))),
+        };
+        self.execute("ROLLBACK TO batch; RELEASE batch").await?;
+        Ok(Some(outcome))
     }
 
     fn conn(&mut self) -> Result<&mut PoolConnection<Sqlite>, DbErr> {
         self.conn
             .as_mut()
-            .ok_or_else(|| DbErr::Custom("the write's connection is gone".to_owned()))
+            .ok_or_else(|| DbErr::Custom("the writer's connection is gone".to_owned()))
     }
 
-    /// Rolls back after a batch stopped inside its transaction. Should that fail too,
-    /// dropping `self` closes the connection, which rolls back as well.
+    async fn execute(&mut self, sql: &'static str) -> Result<(), DbErr> {
+        self.conn()?.execute(sql).await.map_err(exec_err)?;
+        Ok(())
+    }
+
+    /// Rolls the transaction back; should that fail too, closes the connection, which rolls
+    /// back as well. Either way before the next transaction may begin.
     async fn abandon(&mut self) {
-        let Ok(conn) = self.conn() else { return };
-        if conn.execute("ROLLBACK").await.is_ok() {
-            self.release();
+        if self.execute("ROLLBACK").await.is_err()
+            && let Some(conn) = self.conn.take()
+            && let Err(e) = conn.close().await
+        {
+            tracing::warn!(error = %e, "closing the connection of a failed write failed");
         }
-    }
-
-    /// The transaction ended: the connection goes back to the pool, the next writer goes in.
-    fn release(&mut self) {
         self.conn.take();
-        self.lock.take();
     }
 }
 
-impl Drop for SqliteWrite {
+impl Drop for Group {
+    /// Only if the writer itself is stopped part-way (the runtime shutting down).
     fn drop(&mut self) {
-        let (Some(conn), lock) = (self.conn.take(), self.lock.take()) else {
-            return;
-        };
-        // Ended some other way than `release`: an error, or the request was dropped mid-way.
-        let close = async move {
-            if let Err(e) = conn.close().await {
-                tracing::warn!(error = %e, "closing the connection of an abandoned write failed");
-            }
-            drop(lock);
-        };
-        match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                runtime.spawn(close);
-            }
-            Err(_) => drop(close),
+        if let Some(mut conn) = self.conn.take() {
+            conn.close_on_drop();
         }
     }
+}
+
+/// Each batch's outcome: its own if it had one, else that of the commit.
+fn finish(
+    outcomes: Vec<Option<Result<Written, DbErr>>>,
+    committed: Result<(), DbErr>,
+) -> Vec<Result<Written, DbErr>> {
+    outcomes
+        .into_iter()
+        .map(|o| match o {
+            Some(outcome) => outcome,
+            None => committed.clone().map(|()| Written::All),
+        })
+        .collect()
 }
 
 /// Sends `sql` with `values` as one batch: the rows each statement changed, in order, up to
@@ -375,6 +455,69 @@ mod tests {
         let mut batch = db.batch();
         batch.push(insert(4, "four"));
         assert!(batch.guard(rename(1, "one")).is_err());
+    }
+
+    /// Batches written together fail alone: each in its savepoint, the others committed.
+    #[tokio::test]
+    async fn batches_in_one_transaction_fail_alone() {
+        let (_dir, db, impatient) = sqlite("group.db").await;
+        let mut first = db.batch();
+        first.push(insert(1, "one"));
+        let mut duplicate = db.batch();
+        duplicate.push(insert(2, "two"));
+        duplicate.push(insert(3, "one"));
+        let mut lost_race = db.batch();
+        lost_race.guard(rename(9, "no such row")).unwrap();
+        lost_race.push(insert(4, "four"));
+        let mut guarded = db.batch();
+        guarded.guard(rename(1, "uno")).unwrap();
+        guarded.push(insert(5, "five"));
+        let conn = db
+            .conn()
+            .get_sqlite_connection_pool()
+            .acquire()
+            .await
+            .unwrap();
+        let outcomes = Group { conn: Some(conn) }
+            .write(vec![first, duplicate, lost_race, guarded])
+            .await;
+        assert!(matches!(outcomes[0], Ok(Written::All)));
+        assert!(matches!(&outcomes[1], Err(e) if is_unique_violation(e)));
+        assert!(matches!(outcomes[2], Ok(Written::Nothing)));
+        assert!(matches!(outcomes[3], Ok(Written::All)));
+        assert_eq!(
+            rows(&db).await,
+            [(1, "uno".to_owned()), (5, "five".to_owned())]
+        );
+        lock_is_free(&impatient).await;
+    }
+
+    /// Concurrent writers all get their answer, and every acknowledged write is there.
+    #[tokio::test]
+    async fn concurrent_writes_are_each_answered() {
+        let (_dir, db, _impatient) = sqlite("concurrent.db").await;
+        let writes = (0..200_i64).map(|i| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut batch = db.batch();
+                // Every tenth collides with the one before it.
+                let value = if i % 10 == 9 { i - 1 } else { i };
+                batch.push(insert(i, &value.to_string()));
+                db.write(batch).await
+            })
+        });
+        let outcomes = futures_util::future::join_all(writes).await;
+        let acknowledged: Vec<i64> = (0..200)
+            .filter(|i| matches!(outcomes[*i as usize], Ok(Ok(Written::All))))
+            .collect();
+        let refused = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(Err(e)) if is_unique_violation(e)))
+            .count();
+        assert_eq!(acknowledged.len() + refused, 200);
+        assert_eq!(refused, 20);
+        let stored: Vec<i64> = rows(&db).await.into_iter().map(|(id, _)| id).collect();
+        assert_eq!(stored, acknowledged);
     }
 
     /// A write dropped part-way (the client went away) is written whole or not at all, and

@@ -40,6 +40,8 @@ pub struct Db {
     write_lock: Option<Arc<Mutex<()>>>,
     /// SQLite's log checkpoints, when they run in the background.
     checkpoints: Option<Arc<checkpoint::Checkpoints>>,
+    /// On SQLite, the task that writes every [`batch::Batch`].
+    writer: Option<batch::Writer>,
 }
 
 /// A write transaction. On SQLite it began `IMMEDIATE` under the process's write lock, so it
@@ -166,10 +168,14 @@ impl Db {
             true => Some(Arc::new(checkpoint::start(url, sqlite).await?)),
             false => None,
         };
+        let writer = write_lock.as_ref().map(|lock| {
+            batch::Writer::start(conn.get_sqlite_connection_pool().clone(), lock.clone())
+        });
         Ok(Db {
             conn,
             write_lock,
             checkpoints,
+            writer,
         })
     }
 
