@@ -152,7 +152,9 @@ async fn keys(settings: &Settings, command: KeysCommand) -> Result<(), StartupEr
                     LOBKADER_JWT_PREVIOUS_SECRETS; rotate them there (see the README, \"Key rotation\")"
             .into());
     }
-    let db = Db::connect(&settings.database_url, 1).await?;
+    // The keys belong to a database a service may be serving: a command that upgraded its
+    // schema would do so under an older service still running on it.
+    let db = Db::connect_current(&settings.database_url, 1).await?;
     let ttl = settings.token_ttl_seconds;
     match command {
         KeysCommand::Rotate => {

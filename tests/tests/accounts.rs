@@ -23,6 +23,7 @@ backend_tests!(
     a_token_of_a_previous_key_works_after_a_restart_with_a_new_key,
     tokens_name_their_key_and_an_unknown_key_id_is_refused,
     stored_keys_rotate_without_logging_anyone_out_and_pruned_keys_stop_verifying,
+    the_keys_commands_refuse_a_database_at_another_schema_and_never_migrate_it,
     an_account_added_on_the_command_line_is_recorded_and_a_blank_name_is_refused,
 );
 
@@ -481,6 +482,44 @@ async fn keys_command(app: &TestApp, command: KeysCommand) {
         settings,
     };
     lobkader_api::cli::run(cli).await.expect("the keys command");
+}
+
+async fn the_keys_commands_refuse_a_database_at_another_schema_and_never_migrate_it(
+    backend: Backend,
+) {
+    use lobkader_migration::{Migrator, MigratorTrait};
+    let app = spawn_app_with(backend, |s| s.jwt_secret = None).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let applied = || async {
+        Migrator::get_applied_migrations(&db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|m| m.name().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let all = applied().await;
+    // As if an older lobkader served the database: its last migration not yet applied.
+    Migrator::down(&db, Some(1)).await.unwrap();
+    let older = applied().await;
+    assert_eq!(older.len() + 1, all.len());
+    for command in [KeysCommand::List, KeysCommand::Rotate, KeysCommand::Prune] {
+        let mut settings = lobkader_tests::test_settings(&app.database_url);
+        settings.jwt_secret = None;
+        let cli = Cli {
+            command: Some(Command::Keys { command }),
+            settings,
+        };
+        let refused = lobkader_api::cli::run(cli).await.unwrap_err().to_string();
+        assert!(
+            refused.contains("run `lobkader migrate` first"),
+            "{refused}"
+        );
+        assert_eq!(applied().await, older, "the keys command migrated nothing");
+    }
+    Migrator::up(&db, None).await.unwrap();
+    keys_command(&app, KeysCommand::Rotate).await;
+    db.close().await.unwrap();
 }
 
 async fn stored_keys_rotate_without_logging_anyone_out_and_pruned_keys_stop_verifying(
