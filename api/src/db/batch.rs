@@ -12,10 +12,11 @@
 
 use super::{Db, query_count};
 use futures_util::TryStreamExt;
-use sea_orm::sea_query::{self, Values};
+use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::{self, Either, Executor, Sqlite, SqlitePool};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr, RuntimeErr, Statement};
+use sea_orm::sqlx::sqlite::SqliteArguments;
+use sea_orm::sqlx::{self, Either, Executor, IntoArguments, Sqlite, SqlitePool};
+use sea_orm::{ConnAcquireErr, ConnectionTrait, DatabaseBackend, DbErr, RuntimeErr, Statement};
 use sea_query_sqlx::SqlxValues;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -88,7 +89,11 @@ impl Db {
 
     /// Writes `batch` in one transaction. On SQLite it is handed to the process's writer,
     /// which writes the batches waiting at the time together; an answer comes once the
-    /// transaction holding `batch` has committed (or `batch` failed).
+    /// transaction holding `batch` has committed (or `batch` failed). Not to be called while
+    /// holding a [`super::WriteTx`]: the writer would wait for its lock.
+    ///
+    /// On SQLite the batch is sent as one query, so its statements must use anonymous `?`
+    /// parameters (as sea-query writes them), each taking the next value in order.
     pub async fn write(&self, batch: Batch) -> Result<Written, DbErr> {
         match &self.writer {
             Some(writer) => writer.write(batch).await,
@@ -120,8 +125,53 @@ pub struct Writer {
 }
 
 struct Job {
-    batch: Batch,
+    batch: Prepared,
     answer: oneshot::Sender<Result<Written, DbErr>>,
+}
+
+/// A batch as the writer sends it: one query, `SAVEPOINT` to `RELEASE`, with its arguments.
+/// Made on the caller's task, so that a value the driver cannot take fails that request, not
+/// the writer.
+struct Prepared {
+    sql: String,
+    arguments: SqliteArguments,
+    /// The results the query answers when every statement runs.
+    results: usize,
+    guarded: bool,
+}
+
+impl Prepared {
+    fn new(batch: Batch) -> Prepared {
+        let Batch {
+            statements,
+            guarded,
+            ..
+        } = batch;
+        // The savepoint, the statements, the guard's check, the release: one result each.
+        let results = statements.len() + 2 + usize::from(guarded);
+        let mut sql = String::from("SAVEPOINT batch");
+        let mut values = Vec::new();
+        for (i, statement) in statements.into_iter().enumerate() {
+            sql.push_str(";\n");
+            sql.push_str(&statement.sql);
+            if let Some(Values(v)) = statement.values {
+                values.extend(v);
+            }
+            if i == 0 && guarded {
+                sql.push_str(";\n");
+                sql.push_str(GUARD_CHECK);
+            }
+        }
+        sql.push_str(";\nRELEASE batch");
+        Prepared {
+            sql,
+            arguments: <SqlxValues as IntoArguments<Sqlite>>::into_arguments(SqlxValues(Values(
+                values,
+            ))),
+            results,
+            guarded,
+        }
+    }
 }
 
 impl Writer {
@@ -138,12 +188,20 @@ impl Writer {
         for _ in &batch.statements {
             query_count::record();
         }
+        let batch = Prepared::new(batch);
         let (answer, answered) = oneshot::channel();
-        let stopped = || DbErr::Custom("the database writer has stopped".to_owned());
+        // Only if the writer ended: the service is shutting down. Unavailable, as when the
+        // database is gone; a retry with `If-Match` settles whether a change was made.
+        let stopped = || DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed);
         self.jobs
             .send(Job { batch, answer })
             .map_err(|_| stopped())?;
         answered.await.map_err(|_| stopped())?
+    }
+
+    /// Whether the writer still takes batches.
+    pub fn is_running(&self) -> bool {
+        !self.jobs.is_closed()
     }
 }
 
@@ -160,7 +218,7 @@ async fn write_all(
                 Err(_) => break,
             }
         }
-        let (batches, answers): (Vec<Batch>, Vec<_>) =
+        let (batches, answers): (Vec<Prepared>, Vec<_>) =
             group.into_iter().map(|j| (j.batch, j.answer)).unzip();
         let outcomes = {
             let _turn = lock.lock().await;
@@ -193,7 +251,7 @@ const GUARD_CHECK: &str = "SELECT json(CASE changes() WHEN 1 THEN 'true' ELSE 'g
 
 impl Group {
     /// Writes `batches` in one transaction; the outcome of each, in order.
-    async fn write(mut self, batches: Vec<Batch>) -> Vec<Result<Written, DbErr>> {
+    async fn write(mut self, batches: Vec<Prepared>) -> Vec<Result<Written, DbErr>> {
         let count = batches.len();
         let mut outcomes: Vec<Option<Result<Written, DbErr>>> = Vec::with_capacity(count);
         if let Err(e) = self.execute("BEGIN IMMEDIATE").await {
@@ -220,31 +278,21 @@ impl Group {
     }
 
     /// Writes one batch within a savepoint. `None`: written, pending the commit;
-    /// `Some(outcome)`: not written, undone within the transaction. An error: not undone.
-    async fn savepoint(&mut self, batch: Batch) -> Result<Option<Result<Written, DbErr>>, DbErr> {
-        let Batch {
-            statements,
+    /// `Some(outcome)`: not written, undone within the transaction. An error: not undone, so
+    /// the whole transaction must go (the error that ended the batch, if it had one: a full
+    /// disk, say, which ends SQLite's transaction itself and with it the savepoint).
+    async fn savepoint(
+        &mut self,
+        batch: Prepared,
+    ) -> Result<Option<Result<Written, DbErr>>, DbErr> {
+        let Prepared {
+            sql,
+            arguments,
+            results,
             guarded,
-            ..
         } = batch;
-        // The savepoint, the statements, the guard's check, the release: one result each.
-        let results = statements.len() + 2 + usize::from(guarded);
-        let mut sql = String::from("SAVEPOINT batch");
-        let mut values = Vec::new();
-        for (i, statement) in statements.into_iter().enumerate() {
-            sql.push_str(";\n");
-            sql.push_str(&statement.sql);
-            if let Some(Values(v)) = statement.values {
-                values.extend(v);
-            }
-            if i == 0 && guarded {
-                sql.push_str(";\n");
-                sql.push_str(GUARD_CHECK);
-            }
-        }
-        sql.push_str(";\nRELEASE batch");
         let conn = self.conn()?;
-        let (changes, error) = run_batch(conn, sql, values).await;
+        let (changes, error) = run_batch(conn, sql, arguments).await;
         let outcome = match error {
             None if changes.len() == results => return Ok(None),
             // Stopped at the guard's check.
@@ -256,7 +304,9 @@ impl Group {
                 changes.len()
             ))),
         };
-        self.execute("ROLLBACK TO batch; RELEASE batch").await?;
+        if let Err(undo) = self.execute("ROLLBACK TO batch; RELEASE batch").await {
+            return Err(outcome.err().unwrap_or(undo));
+        }
         Ok(Some(outcome))
     }
 
@@ -293,28 +343,31 @@ impl Drop for Group {
     }
 }
 
-/// Each batch's outcome: its own if it had one, else that of the commit.
+/// Each batch's outcome: that of the commit, unless the batch was undone on its own. If the
+/// commit failed, every batch answers its error: an outcome decided inside the transaction
+/// (a unique value taken, a race lost) may have been decided by a batch now not written.
 fn finish(
     outcomes: Vec<Option<Result<Written, DbErr>>>,
     committed: Result<(), DbErr>,
 ) -> Vec<Result<Written, DbErr>> {
     outcomes
         .into_iter()
-        .map(|o| match o {
-            Some(outcome) => outcome,
-            None => committed.clone().map(|()| Written::All),
+        .map(|o| match (o, &committed) {
+            (_, Err(e)) => Err(e.clone()),
+            (Some(outcome), Ok(())) => outcome,
+            (None, Ok(())) => Ok(Written::All),
         })
         .collect()
 }
 
-/// Sends `sql` with `values` as one batch: the rows each statement changed, in order, up to
-/// the first that failed, and its error.
+/// Sends `sql` with its `arguments` as one batch: the rows each statement changed, in order,
+/// up to the first that failed, and its error.
 async fn run_batch(
     conn: &mut PoolConnection<Sqlite>,
     sql: String,
-    values: Vec<sea_query::Value>,
+    arguments: SqliteArguments,
 ) -> (Vec<u64>, Option<sqlx::Error>) {
-    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), SqlxValues(Values(values)));
+    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments);
     let mut changes = Vec::new();
     let mut results = conn.as_mut().fetch_many(query);
     loop {
@@ -479,7 +532,12 @@ mod tests {
             .await
             .unwrap();
         let outcomes = Group { conn: Some(conn) }
-            .write(vec![first, duplicate, lost_race, guarded])
+            .write(
+                [first, duplicate, lost_race, guarded]
+                    .into_iter()
+                    .map(Prepared::new)
+                    .collect(),
+            )
             .await;
         assert!(matches!(outcomes[0], Ok(Written::All)));
         assert!(matches!(&outcomes[1], Err(e) if is_unique_violation(e)));
@@ -520,13 +578,97 @@ mod tests {
         assert_eq!(stored, acknowledged);
     }
 
-    /// A write dropped part-way (the client went away) is written whole or not at all, and
-    /// the next writer finds the write lock free.
+    /// A batch that ends SQLite's whole transaction (as a full disk does) fails every batch of
+    /// its group with its own error, and leaves every pooled connection fit for the next.
     #[tokio::test]
-    async fn a_batch_dropped_part_way_is_written_whole_or_not_at_all() {
+    async fn a_batch_that_ends_the_transaction_fails_its_group_with_its_own_error() {
+        let (_dir, db, impatient) = sqlite("ended.db").await;
+        db.conn()
+            .execute_unprepared(
+                "CREATE TRIGGER boom BEFORE INSERT ON t WHEN new.v = 'boom' \
+                 BEGIN SELECT RAISE(ROLLBACK, 'the transaction ended'); END",
+            )
+            .await
+            .unwrap();
+        let batch = |id: i64, v: &str| {
+            let mut batch = db.batch();
+            batch.push(insert(id, v));
+            Prepared::new(batch)
+        };
+        let conn = db
+            .conn()
+            .get_sqlite_connection_pool()
+            .acquire()
+            .await
+            .unwrap();
+        let outcomes = Group { conn: Some(conn) }
+            .write(vec![batch(1, "one"), batch(2, "boom"), batch(3, "three")])
+            .await;
+        for outcome in &outcomes {
+            let err = outcome.as_ref().unwrap_err().to_string();
+            assert!(err.contains("the transaction ended"), "{err}");
+        }
+        lock_is_free(&impatient).await;
+        assert_eq!(rows(&db).await, []);
+        // More writes than pooled connections, each committed.
+        for id in 10..16 {
+            let mut batch = db.batch();
+            batch.push(insert(id, &id.to_string()));
+            assert_eq!(db.write(batch).await.unwrap(), Written::All);
+        }
+        assert_eq!(rows(&db).await.len(), 6);
+    }
+
+    /// When the commit fails, every batch of the group answers its error, also one whose own
+    /// outcome was decided inside the transaction.
+    #[tokio::test]
+    async fn a_failed_commit_fails_every_batch_of_its_group() {
+        let (_dir, db, impatient) = sqlite("commit.db").await;
+        // Checked only at the commit.
+        db.conn()
+            .execute_unprepared(
+                "CREATE TABLE c (id INTEGER PRIMARY KEY, \
+                 t_id INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)",
+            )
+            .await
+            .unwrap();
+        let mut first = db.batch();
+        first.push(insert(1, "one"));
+        let mut lost_race = db.batch();
+        lost_race.guard(rename(9, "no such row")).unwrap();
+        let mut dangling = db.batch();
+        dangling.push(Statement::from_string(
+            DatabaseBackend::Sqlite,
+            "INSERT INTO c (id, t_id) VALUES (1, 404)",
+        ));
+        let conn = db
+            .conn()
+            .get_sqlite_connection_pool()
+            .acquire()
+            .await
+            .unwrap();
+        let outcomes = Group { conn: Some(conn) }
+            .write(
+                [first, lost_race, dangling]
+                    .into_iter()
+                    .map(Prepared::new)
+                    .collect(),
+            )
+            .await;
+        for outcome in &outcomes {
+            let err = outcome.as_ref().unwrap_err().to_string();
+            assert!(err.contains("FOREIGN KEY"), "{err}");
+        }
+        lock_is_free(&impatient).await;
+        assert_eq!(rows(&db).await, []);
+    }
+
+    /// A write whose caller went away (the client hung up) is still written whole, and the
+    /// next writer finds the write lock free.
+    #[tokio::test]
+    async fn a_write_whose_caller_went_away_is_written_whole() {
         let (_dir, db, impatient) = sqlite("dropped.db").await;
-        let mut written = 0;
-        for round in 0..40_i64 {
+        for round in 0..20_i64 {
             let mut batch = db.batch();
             for i in 0..50 {
                 batch.push(insert(round * 100 + i, &format!("{round}-{i}")));
@@ -535,15 +677,20 @@ mod tests {
             if let Ok(result) = tokio::time::timeout(wait, db.write(batch)).await {
                 result.unwrap();
             }
-            // The next writer: let in only once the dropped write has ended.
+            // The writer may not have reached it yet: wait for it, up to a few seconds.
+            let expected = usize::try_from(round + 1).unwrap() * 50;
+            let mut count = 0;
+            for _ in 0..500 {
+                count = rows(&db).await.len();
+                if count >= expected {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            assert_eq!(count, expected, "round {round}");
+            // The next writer, let in now, finds SQLite's write lock free.
             let _next = db.write_lock.as_ref().unwrap().lock().await;
             lock_is_free(&impatient).await;
-            let count = rows(&db).await.len();
-            assert!(
-                count == written || count == written + 50,
-                "round {round}: {count} rows after {written}"
-            );
-            written = count;
         }
     }
 }

@@ -201,9 +201,10 @@ impl Db {
         })
     }
 
-    /// Whether the database answers a trivial query.
+    /// Whether the database answers a trivial query (and, on SQLite, the writer runs).
     pub async fn ping(&self) -> bool {
-        self.conn.execute_unprepared("SELECT 1").await.is_ok()
+        let writing = self.writer.as_ref().is_none_or(batch::Writer::is_running);
+        writing && self.conn.execute_unprepared("SELECT 1").await.is_ok()
     }
 
     pub async fn close(self) -> Result<(), DbErr> {
