@@ -21,6 +21,7 @@ backend_tests!(
     every_protected_operation_answers_401_without_a_valid_token,
     the_coach_of_another_institution_finds_nothing_of_it_and_changes_nothing,
     every_case_in_the_table_succeeds_for_a_caller_who_may_do_it,
+    an_admin_naming_objects_that_do_not_exist_gets_404_and_changes_nothing,
     institution_lists_show_only_the_institutions_the_caller_belongs_to,
     a_member_can_start_read_and_list_evaluations_of_their_own_institution,
     a_removed_member_loses_access_with_the_token_they_already_hold,
@@ -420,6 +421,38 @@ async fn every_case_in_the_table_succeeds_for_a_caller_who_may_do_it(backend: Ba
             );
         }
     }
+}
+
+/// An admin may see everything, so nothing is hidden from them: a path naming something that
+/// does not exist answers 404 all the same, never a database error, and writes nothing.
+async fn an_admin_naming_objects_that_do_not_exist_gets_404_and_changes_nothing(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let member = new_account(&app, "decaan@baken.test").await;
+    let coach = new_coach(&app, "coach@regio.test").await;
+    let stranger = new_account(&app, "decaan@elders.test").await;
+    let a = school(&app, "Het Baken", &member, &coach, &stranger.user_id).await;
+    let trail = || app.get("/api/v1/audit?limit=1", &app.admin_token);
+    let before = trail().await.expect(200).body["total"].clone();
+    for case in documented_cases(&app).await {
+        let parts = (case.request)(&a);
+        if parts.params.is_empty() || matches!(case.as_b, AsB::Own(_)) {
+            continue;
+        }
+        let r = parts
+            .elsewhere()
+            .send(&app, case.operation, Some(&bearer(&app.admin_token)))
+            .await;
+        assert_eq!(
+            r.status, 404,
+            "{} elsewhere as admin: {}",
+            case.operation, r.text
+        );
+    }
+    assert_eq!(
+        trail().await.expect(200).body["total"],
+        before,
+        "nothing was written"
+    );
 }
 
 async fn institution_lists_show_only_the_institutions_the_caller_belongs_to(backend: Backend) {

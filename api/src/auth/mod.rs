@@ -84,32 +84,23 @@ impl AuthUser {
     }
 
     /// How the caller may see an institution: as admin, as member, or as coach of one of its
-    /// trajectories. For anyone else the institution does not exist: 404. One query, none for
-    /// an admin.
+    /// trajectories. 404 when it is outside their sight or there is no such institution. One
+    /// query: a membership or a coaching implies the institution, so it is looked up only for
+    /// an admin, whose request may name one that does not exist.
     pub async fn access_to(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
         if self.is_admin() {
+            crate::db::institutions::find(db.conn(), institution_id)
+                .await?
+                .ok_or_else(ApiError::not_found)?;
             return Ok(Access::Admin);
         }
         self.access_from(sight::of(db.conn(), self.id, institution_id).await?)
     }
 
-    /// The caller's access to an institution that exists: 404 when it is outside their sight or
-    /// there is no such institution. A membership or a coaching implies the institution; only
-    /// an admin's request may name one that does not exist, so only then is it looked up.
-    pub async fn access_to_existing(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
-        let access = self.access_to(db, institution_id).await?;
-        if access == Access::Admin {
-            crate::db::institutions::find(db.conn(), institution_id)
-                .await?
-                .ok_or_else(ApiError::not_found)?;
-        }
-        Ok(access)
-    }
-
-    /// [`AuthUser::access_to_existing`] for the kerngroep's own work: an admin or a member
+    /// [`AuthUser::access_to`] for the kerngroep's own work: an admin or a member
     /// (403 for its coach).
     pub async fn kerngroep_of(&self, db: &Db, institution_id: Uuid) -> ApiResult<Access> {
-        let access = self.access_to_existing(db, institution_id).await?;
+        let access = self.access_to(db, institution_id).await?;
         access.require_kerngroep()?;
         Ok(access)
     }

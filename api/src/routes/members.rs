@@ -69,7 +69,7 @@ pub async fn add_member(
     body: ValidJson<AddMemberRequest>,
 ) -> ApiResult<HttpResponse> {
     let institution = id.into_inner();
-    caller.access_to_existing(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     caller.require_admin()?;
     if users::find(state.db.conn(), body.0.user_id)
         .await?
@@ -102,7 +102,7 @@ pub async fn list_members(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<MemberResponse>>> {
     let institution = id.into_inner();
-    caller.access_to_existing(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     let members = users::members_of(state.db.conn(), institution).await?;
     Ok(web::Json(
         members

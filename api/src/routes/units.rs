@@ -101,7 +101,7 @@ pub async fn list_units(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<UnitResponse>>> {
     let institution = id.into_inner();
-    caller.access_to_existing(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     let units = institutions::units_of(state.db.conn(), institution).await?;
     Ok(web::Json(units.into_iter().map(Into::into).collect()))
 }

@@ -51,7 +51,7 @@ pub async fn list_evaluations(
     query: ValidQuery<HistoryQuery>,
 ) -> ApiResult<web::Json<Paged<EvaluationSummary>>> {
     let institution = id.into_inner();
-    caller.access_to_existing(&state.db, institution).await?;
+    caller.access_to(&state.db, institution).await?;
     let q = query.0;
     let (offset, limit) = Page {
         limit: q.limit,
