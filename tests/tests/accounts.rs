@@ -594,6 +594,7 @@ async fn an_account_added_on_the_command_line_is_recorded_and_a_blank_name_is_re
     };
     let blank = add(" \t ").await.expect_err("a blank name");
     assert!(blank.to_string().contains("name"), "{blank}");
+    assert!(blank.to_string().contains("1 to 200 characters"), "{blank}");
     login(&app, "decaan@baken.test", PASSWORD).await.expect(401);
 
     add("  J. de Vries ").await.expect("the user add command");

@@ -1,22 +1,26 @@
-//! A write as a list of statements, run in one transaction. On SQLite the whole transaction
-//! goes to the connection's thread as one batch, from `BEGIN IMMEDIATE` to `COMMIT`, instead
-//! of one round trip per statement: SQLite has a single writer, and on a loaded machine each
-//! round trip to the driver's thread cost about as much as SQLite's own work. On PostgreSQL
-//! the statements run one by one in a transaction.
+//! A write as a list of statements, all or nothing.
 //!
-//! A batch may start with a *guard*, a statement that must change exactly one row (an update
-//! guarded by the revision read): when it changes none, nothing of the batch is written.
+//! On SQLite every batch of the process goes to one writer task (group commit): the batches
+//! waiting when it begins share one transaction, each sent to the driver's thread as one query
+//! inside a savepoint of its own, so that one that fails undoes only itself. SQLite has a
+//! single writer, and on a loaded machine each round trip to the driver's thread cost about
+//! as much as SQLite's own work. On PostgreSQL a batch runs statement by statement in a
+//! transaction of its own.
+//!
+//! A batch may have a *guard*, a statement that runs first and must change exactly one row
+//! (an update guarded by the revision read): when it changes none, nothing of the batch is
+//! written.
 //!
 //! Several statements in one prepared query is something only sqlx's SQLite driver does, and
 //! sqlx means to drop it (launchbadge/sqlx#3108); the tests below would then fail.
 
-use super::{Db, query_count};
+use super::{Db, query_count, sqlx_err};
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::sqlite::SqliteArguments;
 use sea_orm::sqlx::{self, Either, Executor, IntoArguments, Sqlite, SqlitePool};
-use sea_orm::{ConnAcquireErr, ConnectionTrait, DatabaseBackend, DbErr, RuntimeErr, Statement};
+use sea_orm::{ConnAcquireErr, ConnectionTrait, DatabaseBackend, DbErr, Statement};
 use sea_query_sqlx::SqlxValues;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -25,8 +29,8 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 #[derive(Debug)]
 pub struct Batch {
     backend: DatabaseBackend,
+    guard: Option<Statement>,
     statements: Vec<Statement>,
-    guarded: bool,
 }
 
 /// How a batch ended.
@@ -42,8 +46,8 @@ impl Batch {
     pub fn new(backend: DatabaseBackend) -> Batch {
         Batch {
             backend,
+            guard: None,
             statements: Vec::new(),
-            guarded: false,
         }
     }
 
@@ -51,29 +55,31 @@ impl Batch {
         self.backend
     }
 
-    /// Adds the guard: the batch is written only if this statement changes exactly one row.
-    /// It must come first, before any other statement.
-    pub fn guard(&mut self, statement: Statement) -> Result<(), DbErr> {
-        if !self.statements.is_empty() {
-            return Err(DbErr::Custom(
-                "a batch's guard must be its first statement".to_owned(),
-            ));
-        }
-        self.statements.push(statement);
-        self.guarded = true;
-        Ok(())
+    /// Sets the guard: it runs before the other statements, and the batch is written only if
+    /// it changes exactly one row.
+    pub fn guard(&mut self, statement: Statement) {
+        self.guard = Some(statement);
     }
 
     pub fn push(&mut self, statement: Statement) {
         self.statements.push(statement);
     }
 
+    /// The statements in the order they run, the guard first.
+    fn into_statements(self) -> (bool, impl Iterator<Item = Statement>) {
+        (
+            self.guard.is_some(),
+            self.guard.into_iter().chain(self.statements),
+        )
+    }
+
     /// Runs the statements one by one on `db`, which is expected to be a transaction: on
-    /// [`Written::Nothing`] some statements may have run, and the caller rolls back.
+    /// [`Written::Nothing`] the guard may have run, and the caller rolls back.
     pub async fn run_on(self, db: &impl ConnectionTrait) -> Result<Written, DbErr> {
-        for (i, statement) in self.statements.into_iter().enumerate() {
+        let (guarded, statements) = self.into_statements();
+        for (i, statement) in statements.enumerate() {
             let changed = db.execute_raw(statement).await?.rows_affected();
-            if i == 0 && self.guarded && changed != 1 {
+            if i == 0 && guarded && changed != 1 {
                 return Ok(Written::Nothing);
             }
         }
@@ -142,16 +148,12 @@ struct Prepared {
 
 impl Prepared {
     fn new(batch: Batch) -> Prepared {
-        let Batch {
-            statements,
-            guarded,
-            ..
-        } = batch;
-        // The savepoint, the statements, the guard's check, the release: one result each.
-        let results = statements.len() + 2 + usize::from(guarded);
+        let (guarded, statements) = batch.into_statements();
+        let mut results = 0;
         let mut sql = String::from("SAVEPOINT batch");
         let mut values = Vec::new();
-        for (i, statement) in statements.into_iter().enumerate() {
+        for (i, statement) in statements.enumerate() {
+            results += 1;
             sql.push_str(";\n");
             sql.push_str(&statement.sql);
             if let Some(Values(v)) = statement.values {
@@ -163,6 +165,8 @@ impl Prepared {
             }
         }
         sql.push_str(";\nRELEASE batch");
+        // The savepoint, the statements, the guard's check, the release: one result each.
+        results += 2 + usize::from(guarded);
         Prepared {
             sql,
             arguments: <SqlxValues as IntoArguments<Sqlite>>::into_arguments(SqlxValues(Values(
@@ -185,7 +189,7 @@ impl Writer {
     }
 
     async fn write(&self, batch: Batch) -> Result<Written, DbErr> {
-        for _ in &batch.statements {
+        for _ in batch.guard.iter().chain(&batch.statements) {
             query_count::record();
         }
         let batch = Prepared::new(batch);
@@ -220,19 +224,26 @@ async fn write_all(
         }
         let (batches, answers): (Vec<Prepared>, Vec<_>) =
             group.into_iter().map(|j| (j.batch, j.answer)).unzip();
-        let outcomes = {
-            let _turn = lock.lock().await;
-            match pool.acquire().await {
-                Ok(conn) => Group { conn: Some(conn) }.write(batches).await,
-                Err(e) => {
-                    let e = exec_err(e);
-                    batches.iter().map(|_| Err(e.clone())).collect()
-                }
-            }
-        };
+        let outcomes = write_group(&pool, &lock, batches).await;
         for (answer, outcome) in answers.into_iter().zip(outcomes) {
             // The request may have gone away meanwhile; what was committed stays.
             let _ = answer.send(outcome);
+        }
+    }
+}
+
+/// Writes `batches` in one transaction, on a connection of `pool`, holding `lock`.
+async fn write_group(
+    pool: &SqlitePool,
+    lock: &Mutex<()>,
+    batches: Vec<Prepared>,
+) -> Vec<Result<Written, DbErr>> {
+    let _turn = lock.lock().await;
+    match pool.acquire().await {
+        Ok(conn) => Group { conn: Some(conn) }.write(batches).await,
+        Err(e) => {
+            let e = sqlx_err(e);
+            batches.iter().map(|_| Err(e.clone())).collect()
         }
     }
 }
@@ -297,7 +308,7 @@ impl Group {
             None if changes.len() == results => return Ok(None),
             // Stopped at the guard's check.
             Some(_) if guarded && changes.len() == 2 && changes[1] != 1 => Ok(Written::Nothing),
-            Some(e) => Err(exec_err(e)),
+            Some(e) => Err(sqlx_err(e)),
             // Not seen: sqlx answers each statement of a batch, or an error.
             None => Err(DbErr::Custom(format!(
                 "a write batch expecting {results} results answered {}",
@@ -317,20 +328,18 @@ impl Group {
     }
 
     async fn execute(&mut self, sql: &'static str) -> Result<(), DbErr> {
-        self.conn()?.execute(sql).await.map_err(exec_err)?;
+        self.conn()?.execute(sql).await.map_err(sqlx_err)?;
         Ok(())
     }
 
     /// Rolls the transaction back; should that fail too, closes the connection, which rolls
     /// back as well. Either way before the next transaction may begin.
     async fn abandon(&mut self) {
-        if self.execute("ROLLBACK").await.is_err()
-            && let Some(conn) = self.conn.take()
-            && let Err(e) = conn.close().await
-        {
+        let rolled_back = self.execute("ROLLBACK").await.is_ok();
+        let Some(conn) = self.conn.take() else { return };
+        if !rolled_back && let Err(e) = conn.close().await {
             tracing::warn!(error = %e, "closing the connection of a failed write failed");
         }
-        self.conn.take();
     }
 }
 
@@ -380,10 +389,6 @@ async fn run_batch(
     }
 }
 
-fn exec_err(e: sqlx::Error) -> DbErr {
-    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,12 +398,13 @@ mod tests {
 
     async fn sqlite(name: &str) -> (tempfile::TempDir, Db, DatabaseConnection) {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", dir.path().join(name).display());
+        let url = crate::db::sqlite_url(&dir.path().join(name));
         let db = Db::connect(&url, 2).await.unwrap();
-        db.conn()
-            .execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)")
-            .await
-            .unwrap();
+        exec(
+            &db,
+            "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)",
+        )
+        .await;
         // A connection that never waits for SQLite's write lock: it gets it only if no
         // transaction holds it.
         let mut impatient = ConnectOptions::new(url);
@@ -407,6 +413,20 @@ mod tests {
             .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::ZERO));
         let impatient = Database::connect(impatient).await.unwrap();
         (dir, db, impatient)
+    }
+
+    /// Writes `batches` in one transaction, as the writer does with those it finds waiting.
+    async fn write_together(
+        db: &Db,
+        batches: impl IntoIterator<Item = Batch>,
+    ) -> Vec<Result<Written, DbErr>> {
+        let pool = db.conn().get_sqlite_connection_pool();
+        let lock = db.write_lock.as_ref().unwrap();
+        write_group(pool, lock, batches.into_iter().map(Prepared::new).collect()).await
+    }
+
+    async fn exec(db: &Db, sql: &str) {
+        db.conn().execute_unprepared(sql).await.unwrap();
     }
 
     fn insert(id: i64, v: &str) -> Statement {
@@ -490,14 +510,14 @@ mod tests {
         db.write(batch).await.unwrap();
 
         let mut batch = db.batch();
-        batch.guard(rename(2, "no such row")).unwrap();
+        batch.guard(rename(2, "no such row"));
         batch.push(insert(3, "three"));
         assert_eq!(db.write(batch).await.unwrap(), Written::Nothing);
         lock_is_free(&impatient).await;
         assert_eq!(rows(&db).await, [(1, "one".to_owned())]);
 
         let mut batch = db.batch();
-        batch.guard(rename(1, "uno")).unwrap();
+        batch.guard(rename(1, "uno"));
         batch.push(insert(3, "three"));
         assert_eq!(db.write(batch).await.unwrap(), Written::All);
         assert_eq!(
@@ -505,9 +525,12 @@ mod tests {
             [(1, "uno".to_owned()), (3, "three".to_owned())]
         );
 
+        // A guard given after the other statements still runs first.
         let mut batch = db.batch();
         batch.push(insert(4, "four"));
-        assert!(batch.guard(rename(1, "one")).is_err());
+        batch.guard(rename(9, "no such row"));
+        assert_eq!(db.write(batch).await.unwrap(), Written::Nothing);
+        assert_eq!(rows(&db).await.len(), 2);
     }
 
     /// Batches written together fail alone: each in its savepoint, the others committed.
@@ -520,25 +543,12 @@ mod tests {
         duplicate.push(insert(2, "two"));
         duplicate.push(insert(3, "one"));
         let mut lost_race = db.batch();
-        lost_race.guard(rename(9, "no such row")).unwrap();
+        lost_race.guard(rename(9, "no such row"));
         lost_race.push(insert(4, "four"));
         let mut guarded = db.batch();
-        guarded.guard(rename(1, "uno")).unwrap();
+        guarded.guard(rename(1, "uno"));
         guarded.push(insert(5, "five"));
-        let conn = db
-            .conn()
-            .get_sqlite_connection_pool()
-            .acquire()
-            .await
-            .unwrap();
-        let outcomes = Group { conn: Some(conn) }
-            .write(
-                [first, duplicate, lost_race, guarded]
-                    .into_iter()
-                    .map(Prepared::new)
-                    .collect(),
-            )
-            .await;
+        let outcomes = write_together(&db, [first, duplicate, lost_race, guarded]).await;
         assert!(matches!(outcomes[0], Ok(Written::All)));
         assert!(matches!(&outcomes[1], Err(e) if is_unique_violation(e)));
         assert!(matches!(outcomes[2], Ok(Written::Nothing)));
@@ -583,27 +593,19 @@ mod tests {
     #[tokio::test]
     async fn a_batch_that_ends_the_transaction_fails_its_group_with_its_own_error() {
         let (_dir, db, impatient) = sqlite("ended.db").await;
-        db.conn()
-            .execute_unprepared(
-                "CREATE TRIGGER boom BEFORE INSERT ON t WHEN new.v = 'boom' \
-                 BEGIN SELECT RAISE(ROLLBACK, 'the transaction ended'); END",
-            )
-            .await
-            .unwrap();
+        exec(
+            &db,
+            "CREATE TRIGGER boom BEFORE INSERT ON t WHEN new.v = 'boom' \
+             BEGIN SELECT RAISE(ROLLBACK, 'the transaction ended'); END",
+        )
+        .await;
         let batch = |id: i64, v: &str| {
             let mut batch = db.batch();
             batch.push(insert(id, v));
-            Prepared::new(batch)
+            batch
         };
-        let conn = db
-            .conn()
-            .get_sqlite_connection_pool()
-            .acquire()
-            .await
-            .unwrap();
-        let outcomes = Group { conn: Some(conn) }
-            .write(vec![batch(1, "one"), batch(2, "boom"), batch(3, "three")])
-            .await;
+        let outcomes =
+            write_together(&db, [batch(1, "one"), batch(2, "boom"), batch(3, "three")]).await;
         for outcome in &outcomes {
             let err = outcome.as_ref().unwrap_err().to_string();
             assert!(err.contains("the transaction ended"), "{err}");
@@ -625,36 +627,22 @@ mod tests {
     async fn a_failed_commit_fails_every_batch_of_its_group() {
         let (_dir, db, impatient) = sqlite("commit.db").await;
         // Checked only at the commit.
-        db.conn()
-            .execute_unprepared(
-                "CREATE TABLE c (id INTEGER PRIMARY KEY, \
-                 t_id INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)",
-            )
-            .await
-            .unwrap();
+        exec(
+            &db,
+            "CREATE TABLE c (id INTEGER PRIMARY KEY, \
+             t_id INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)",
+        )
+        .await;
         let mut first = db.batch();
         first.push(insert(1, "one"));
         let mut lost_race = db.batch();
-        lost_race.guard(rename(9, "no such row")).unwrap();
+        lost_race.guard(rename(9, "no such row"));
         let mut dangling = db.batch();
         dangling.push(Statement::from_string(
             DatabaseBackend::Sqlite,
             "INSERT INTO c (id, t_id) VALUES (1, 404)",
         ));
-        let conn = db
-            .conn()
-            .get_sqlite_connection_pool()
-            .acquire()
-            .await
-            .unwrap();
-        let outcomes = Group { conn: Some(conn) }
-            .write(
-                [first, lost_race, dangling]
-                    .into_iter()
-                    .map(Prepared::new)
-                    .collect(),
-            )
-            .await;
+        let outcomes = write_together(&db, [first, lost_race, dangling]).await;
         for outcome in &outcomes {
             let err = outcome.as_ref().unwrap_err().to_string();
             assert!(err.contains("FOREIGN KEY"), "{err}");

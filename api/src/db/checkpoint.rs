@@ -9,11 +9,11 @@
 //! still checkpoint once the log passes [`COMMIT_CHECKPOINT_PAGES`], should this fall behind.
 
 use super::SqliteTuning;
+use super::sqlx_err;
+use sea_orm::DbErr;
 use sea_orm::sqlx::sqlite::SqliteConnectOptions;
-use sea_orm::sqlx::{self, ConnectOptions, SqliteConnection};
-use sea_orm::{DbErr, RuntimeErr};
+use sea_orm::sqlx::{self, ConnectOptions, Executor, SqliteConnection};
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
@@ -37,15 +37,28 @@ impl Drop for Checkpoints {
 
 /// Starts checkpointing the SQLite database at `url` in the background.
 pub async fn start(url: &str, tuning: SqliteTuning) -> Result<Checkpoints, DbErr> {
-    let options = super::tune_sqlite(SqliteConnectOptions::from_str(url).map_err(err)?, tuning);
-    let mut conn = options.connect().await.map_err(err)?;
+    let options = SqliteConnectOptions::from_str(url).map_err(sqlx_err)?;
+    let mut conn = super::tune_sqlite(options, tuning)
+        .connect()
+        .await
+        .map_err(sqlx_err)?;
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut failing = false;
         loop {
             tick.tick().await;
-            if let Err(e) = checkpoint(&mut conn).await {
-                tracing::warn!(error = %e, "checkpointing the write-ahead log failed");
+            // Once per outage (a full disk, say), not five times a second.
+            match checkpoint(&mut conn).await {
+                Err(e) if !failing => {
+                    tracing::warn!(error = %e, "checkpointing the write-ahead log failed");
+                    failing = true;
+                }
+                Ok(()) if failing => {
+                    tracing::info!("checkpointing the write-ahead log works again");
+                    failing = false;
+                }
+                _ => {}
             }
         }
     });
@@ -53,16 +66,10 @@ pub async fn start(url: &str, tuning: SqliteTuning) -> Result<Checkpoints, DbErr
 }
 
 /// One `PASSIVE` checkpoint: copies the log's pages that no reader still needs into the
-/// database file. Returns the pages in the log and how many of them are in the file now.
-pub async fn checkpoint(conn: &mut SqliteConnection) -> Result<(i64, i64), sqlx::Error> {
-    let (_busy, log, done): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
-        .fetch_one(&mut *conn)
-        .await?;
-    Ok((log, done))
-}
-
-fn err(e: sqlx::Error) -> DbErr {
-    DbErr::Conn(RuntimeErr::SqlxError(Arc::new(e)))
+/// database file.
+async fn checkpoint(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").await?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -76,7 +83,7 @@ mod tests {
     /// Writes ~1 MiB in small commits, far below SQLite's own 1,000-page checkpoint, and
     /// returns how long until the database file itself held it (`None`: not within 3 s).
     async fn written_through(path: &Path, background: bool) -> Option<Duration> {
-        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let url = crate::db::sqlite_url(path);
         let tuning = SqliteTuning {
             background_checkpoints: background,
             ..SqliteTuning::default()

@@ -11,7 +11,7 @@ use lobkader_domain::{AnswerEntry, Content, LevelEntry, Moment, Participant, Sch
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, UpdateMany,
 };
 use uuid::Uuid;
 
@@ -376,16 +376,21 @@ pub fn apply_change(
         );
         next.participants = participants;
     }
-    batch.guard(
-        update
-            .filter(evaluations::Column::Id.eq(current.id))
-            .filter(evaluations::Column::Revision.eq(current.revision))
-            .filter(evaluations::Column::Status.eq(Status::Draft.id()))
-            .build(batch.backend()),
-    )?;
+    guard_draft(batch, update, current);
     upsert_content(batch, current.id, new_answers, new_levels);
     next.content.apply(new_answers, new_levels);
     Ok(next)
+}
+
+/// Makes `update` of `current` the guard of `batch`: it changes the row only while the
+/// evaluation is still the draft at the revision read.
+fn guard_draft(batch: &mut Batch, update: UpdateMany<evaluations::Entity>, current: &Evaluation) {
+    let guarded = update
+        .filter(evaluations::Column::Id.eq(current.id))
+        .filter(evaluations::Column::Revision.eq(current.revision))
+        .filter(evaluations::Column::Status.eq(Status::Draft.id()))
+        .build(batch.backend());
+    batch.guard(guarded);
 }
 
 fn upsert_content(
@@ -430,7 +435,7 @@ fn upsert_content(
 /// Marks `current`, a draft, submitted by `by`, and stores the summary that progress reads:
 /// adds the statement to `batch`, guarded by the revision read (the batch writes nothing if
 /// the evaluation is no longer that draft), and returns the evaluation as submitted.
-pub fn submit(batch: &mut Batch, current: &Evaluation, by: Uuid) -> Result<Evaluation, DbErr> {
+pub fn submit(batch: &mut Batch, current: &Evaluation, by: Uuid) -> Evaluation {
     let now = super::now();
     let counts = current.content.answer_counts();
     let count = |n: u32| Expr::value(i32::try_from(n).unwrap_or(i32::MAX));
@@ -453,19 +458,15 @@ pub fn submit(batch: &mut Batch, current: &Evaluation, by: Uuid) -> Result<Evalu
         .col_expr(
             evaluations::Column::StepLevels,
             Expr::value(step_levels_text(&current.content.levels)),
-        )
-        .filter(evaluations::Column::Id.eq(current.id))
-        .filter(evaluations::Column::Revision.eq(current.revision))
-        .filter(evaluations::Column::Status.eq(Status::Draft.id()))
-        .build(batch.backend());
-    batch.guard(update)?;
+        );
+    guard_draft(batch, update, current);
     let mut done = current.clone();
     done.status = Status::Submitted;
     done.revision = current.revision + 1;
     done.submitted_at = Some(now);
     done.submitted_by = Some(by);
     done.updated_at = now;
-    Ok(done)
+    done
 }
 
 /// The stored form of the step levels: `step=level` pairs in step order, joined by commas.

@@ -288,12 +288,23 @@ pub fn stored(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(6)
 }
 
+/// A driver error as sea-orm reports it, for what this crate asks of sqlx directly.
+fn sqlx_err(e: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Exec(sea_orm::RuntimeErr::SqlxError(Arc::new(e)))
+}
+
 /// Whether a database error is the violation of a unique constraint.
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(
         err.sql_err(),
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
     )
+}
+
+/// The URL of a test's SQLite file at `path`, created if missing.
+#[cfg(test)]
+pub(crate) fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
 }
 
 #[cfg(test)]
@@ -304,10 +315,7 @@ mod tests {
     #[tokio::test]
     async fn every_sqlite_connection_has_the_configured_page_cache() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("cache.db").display()
-        );
+        let url = sqlite_url(&dir.path().join("cache.db"));
         let tuning = SqliteTuning {
             synchronous: SqliteSync::Full,
             cache_kib: 777,
@@ -356,10 +364,7 @@ mod tests {
     #[tokio::test]
     async fn an_abandoned_write_rolls_back_before_the_next_writer_goes_in() {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("abandoned.db").display()
-        );
+        let url = sqlite_url(&dir.path().join("abandoned.db"));
         let db = Db::connect(&url, 2).await.unwrap();
         let mut impatient = ConnectOptions::new(url.clone());
         impatient

@@ -108,17 +108,6 @@ fn corrupt(what: &str, value: &str) -> DbErr {
     DbErr::Type(format!("unknown {what} `{value}` stored"))
 }
 
-/// The ids of the trajectories `user` coaches.
-pub async fn coached_by(db: &impl ConnectionTrait, user: Uuid) -> Result<Vec<Uuid>, DbErr> {
-    coaches::Entity::find()
-        .select_only()
-        .column(coaches::Column::TrajectoryId)
-        .filter(coaches::Column::UserId.eq(user))
-        .into_tuple()
-        .all(db)
-        .await
-}
-
 pub async fn create(
     db: &impl ConnectionTrait,
     institution_id: Uuid,

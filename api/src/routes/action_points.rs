@@ -13,7 +13,6 @@ use crate::schema;
 use crate::startup::AppState;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use lobkader_domain::catalogue;
 use lobkader_domain::trajectory::ActionStatus;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -149,9 +148,7 @@ async fn checked(state: &AppState, institution: Uuid, f: Fields) -> ApiResult<Fi
             message: message.into(),
         })
     };
-    let instrument = catalogue()
-        .latest("kwaliteitskader-lob")
-        .ok_or_else(|| ApiError::internal("instrument missing"))?;
+    let instrument = super::instrument()?;
     if instrument.step(f.step).is_none() {
         reject("step", "not a step of the Kwaliteitskader LOB");
     }

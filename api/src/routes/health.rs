@@ -13,12 +13,12 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// Readiness: the database answers.
+/// Readiness: the database answers (and, on SQLite, the service's writer runs).
 #[utoipa::path(
     tag = "health",
     responses(
         (status = 200, description = "The service can serve requests"),
-        (status = 503, description = "The database does not answer", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database does not answer, or on SQLite the service's writer has stopped", body = crate::error::Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]

@@ -16,6 +16,7 @@ pub mod trajectories;
 pub mod units;
 pub mod users;
 
+use crate::error::{ApiError, ApiResult};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -79,4 +80,14 @@ impl<T> Paged<T> {
             offset,
         })
     }
+}
+
+/// The instrument that progress, targets and action points are about.
+pub(crate) const INSTRUMENT: &str = "kwaliteitskader-lob";
+
+/// [`INSTRUMENT`] as the catalogue has it, in its latest version.
+pub(crate) fn instrument() -> ApiResult<&'static lobkader_domain::Instrument> {
+    lobkader_domain::catalogue()
+        .latest(INSTRUMENT)
+        .ok_or_else(|| ApiError::internal("instrument missing"))
 }

@@ -51,7 +51,7 @@ pub async fn submit_evaluation(
         .with_missing(missing));
     }
     let mut batch = state.db.batch();
-    let done = evaluations::submit(&mut batch, &current, caller.id)?;
+    let done = evaluations::submit(&mut batch, &current, caller.id);
     audit::push(
         &mut batch,
         &caller,

@@ -10,7 +10,7 @@ use crate::auth::AuthUser;
 use crate::db::progress::{of_institution_for, of_trajectory};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ValidQuery;
-use crate::routes::trajectories;
+use crate::routes::{INSTRUMENT, instrument, trajectories};
 use crate::schema;
 use crate::startup::AppState;
 use actix_web::http::header;
@@ -19,13 +19,12 @@ use chrono::{NaiveDate, Utc};
 use csv::Delimiter;
 use lobkader_domain::comparison::{Change, Counts};
 use lobkader_domain::progress::{AnswerCounts, Measurement, Progress, progress};
-use lobkader_domain::{Level, Moment, catalogue};
+use lobkader_domain::{Level, Moment};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// The instrument progress is measured with.
-pub(crate) const INSTRUMENT: &str = "kwaliteitskader-lob";
 
 #[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -278,13 +277,6 @@ mod tests {
         assert_eq!(quality("*/*", "application", "json"), 1000);
         assert_eq!(quality("text/html", "text", "csv"), 0);
     }
-}
-
-/// The instrument progress is measured with, as the catalogue has it.
-pub(crate) fn instrument() -> ApiResult<&'static lobkader_domain::Instrument> {
-    catalogue()
-        .latest(INSTRUMENT)
-        .ok_or_else(|| ApiError::internal("instrument missing"))
 }
 
 /// The progress of the subject `kind` `id` from its measurements, as JSON or CSV.

@@ -9,8 +9,8 @@ use crate::db::{institutions, users};
 use crate::error::{ApiError, ApiResult, FieldError};
 use crate::startup::AppState;
 use chrono::{Datelike, NaiveDate};
+use lobkader_domain::Level;
 use lobkader_domain::trajectory::programme;
-use lobkader_domain::{Level, catalogue};
 use std::collections::HashSet;
 use uuid::Uuid;
 
@@ -94,8 +94,7 @@ pub async fn kerngroep(
 }
 
 pub fn targets(errors: &mut Errors, targets: &[TargetDto]) -> Vec<(u8, Level)> {
-    let steps: HashSet<u8> = catalogue()
-        .latest("kwaliteitskader-lob")
+    let steps: HashSet<u8> = crate::routes::instrument()
         .map(|k| k.steps.iter().map(|s| s.number).collect())
         .unwrap_or_default();
     let mut seen = HashSet::new();
