@@ -11,6 +11,7 @@ mod m20261122_000003_login_throttles;
 mod m20261123_000004_evaluation_summaries;
 mod m20261123_000006_audit_events;
 mod m20261123_000007_token_revocation;
+mod m20261123_000008_audit_filters;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_evaluation_summaries::Migration),
             Box::new(m20261123_000006_audit_events::Migration),
             Box::new(m20261123_000007_token_revocation::Migration),
+            Box::new(m20261123_000008_audit_filters::Migration),
         ]
     }
 }
