@@ -49,19 +49,27 @@ impl PerBackend {
 }
 
 /// `sql` written with `?` placeholders, with the backend's own (`$1`, `$2`, … on PostgreSQL).
+/// A `?` inside a quoted literal or identifier (`'…'`, `"…"`) is text, not a placeholder; a
+/// doubled quote inside one (`'it''s'`) leaves and re-enters it, which changes nothing.
 fn placeholders(backend: DbBackend, sql: &str) -> String {
     match backend {
         DbBackend::Postgres => {
             let mut out = String::with_capacity(sql.len() + 8);
             let mut n = 0;
+            let mut quote: Option<char> = None;
             for c in sql.chars() {
-                if c == '?' {
-                    n += 1;
-                    out.push('$');
-                    out.push_str(&n.to_string());
-                } else {
-                    out.push(c);
+                match (quote, c) {
+                    (None, '?') => {
+                        n += 1;
+                        out.push('$');
+                        out.push_str(&n.to_string());
+                        continue;
+                    }
+                    (None, '\'' | '"') => quote = Some(c),
+                    (Some(q), _) if q == c => quote = None,
+                    _ => {}
                 }
+                out.push(c);
             }
             out
         }
@@ -124,5 +132,17 @@ mod tests {
             "SELECT $1 WHERE a = $2 AND b = $3"
         );
         assert_eq!(Q.sql(DbBackend::Sqlite), "SELECT ? WHERE a = ? AND b = ?");
+    }
+
+    #[test]
+    fn a_question_mark_in_a_literal_or_identifier_is_not_a_placeholder() {
+        static Q: PerBackend = PerBackend::new(|_| {
+            r#"SELECT '?', 'it''s ?', "col?" FROM t WHERE a = ? AND b LIKE '%?%' AND c = ?"#
+                .to_owned()
+        });
+        assert_eq!(
+            Q.sql(DbBackend::Postgres),
+            r#"SELECT '?', 'it''s ?', "col?" FROM t WHERE a = $1 AND b LIKE '%?%' AND c = $2"#
+        );
     }
 }
