@@ -7,8 +7,8 @@ use super::entities::audit_events;
 use crate::auth::AuthUser;
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Insert, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, Set,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, Insert, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select, Set,
 };
 use std::future::Future;
 use uuid::Uuid;
@@ -140,6 +140,13 @@ fn matching(filter: &Filter) -> Select<audit_events::Entity> {
     audit_events::Entity::find().filter(condition)
 }
 
+/// How many records match `filter`, as one `COUNT` over the same index [`matching`] reads.
+fn counted(filter: &Filter) -> Select<audit_events::Entity> {
+    matching(filter)
+        .select_only()
+        .column_as(audit_events::Column::Id.count(), "n")
+}
+
 /// Records matching `filter`, newest first, and how many match in all.
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -147,9 +154,13 @@ pub async fn list(
     offset: u64,
     limit: u64,
 ) -> Result<(Vec<audit_events::Model>, u64), DbErr> {
-    let query = matching(filter);
-    let total = query.clone().count(db).await?;
-    let rows = query
+    let total: i64 = counted(filter)
+        .into_tuple()
+        .one(db)
+        .await?
+        .unwrap_or_default();
+    let total = u64::try_from(total).map_err(|e| DbErr::Type(e.to_string()))?;
+    let rows = matching(filter)
         // Ids are UUIDv7, in the order the records were made: newest first reads the primary
         // key (or an index that ends in the id) backwards, with no sort.
         .order_by_desc(audit_events::Column::Id)
@@ -201,10 +212,9 @@ pub fn diff<T: serde::Serialize>(
 
 #[cfg(test)]
 mod tests {
-    use super::audit_events;
-    use super::{Filter, diff, matching};
+    use super::{Filter, audit_events, counted, diff, matching};
     use crate::db::{Db, sqlite_url};
-    use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, QueryOrder, QuerySelect, QueryTrait};
+    use sea_orm::{ConnectionTrait, DbBackend, QueryOrder, QuerySelect, QueryTrait};
     use serde_json::json;
 
     /// SQLite's plan for `query`, one line per step.
@@ -250,14 +260,11 @@ mod tests {
                 ..Filter::default()
             },
         ];
+        // The count `list` runs seeks into an index: no step scans the trail (or a whole index).
         for filter in &filters {
-            let count = matching(filter)
-                .select_only()
-                .column_as(audit_events::Column::Id.count(), "n")
-                .build(DbBackend::Sqlite);
-            let count = plan(&db, count).await;
+            let count = plan(&db, counted(filter).build(DbBackend::Sqlite)).await;
             assert!(
-                count.contains("USING") && count.contains("INDEX"),
+                count.lines().all(|l| l.starts_with("SEARCH")) && count.contains("INDEX"),
                 "{filter:?}: {count}"
             );
         }
