@@ -5,6 +5,7 @@ use crate::db::{SqliteSync, SqliteTuning};
 use crate::middleware::client_addr::{ForwardedHeader, IpNet};
 use clap::Args;
 use secrecy::SecretString;
+use std::num::NonZeroUsize;
 
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
@@ -81,4 +82,9 @@ pub struct Settings {
     /// before its logins answer 429 for a while; 0 turns the limit off.
     #[arg(long, env = "LOBKADER_LOGIN_ADDRESS_LIMIT", default_value_t = 20)]
     pub login_address_limit: u32,
+    /// Password hashes (logins, new passwords) computed at once. Each holds 7 MiB and a core
+    /// while it runs (~20 ms), so one keeps a burst of logins to one core and 7 MiB, at about 50
+    /// logins a second; more only for many logins at once on a machine with cores to spare.
+    #[arg(long, env = "LOBKADER_HASHING_SLOTS", default_value_t = NonZeroUsize::MIN)]
+    pub hashing_slots: NonZeroUsize,
 }

@@ -3,6 +3,7 @@
 //! this path; binding port 0 and reading the real port back lets tests run side by side.
 
 use crate::auth::accounts::AccountCache;
+use crate::auth::password;
 use crate::auth::token::TokenKeys;
 use crate::config::Settings;
 use crate::db::{Db, SqliteTuning};
@@ -44,6 +45,14 @@ impl Application {
     /// Connects and migrates the database, makes sure there is an admin and a signing key,
     /// and binds the listener. The server runs once [`Application::run_until_stopped`] is awaited.
     pub async fn build(settings: Settings) -> Result<Application, StartupError> {
+        if !password::set_slots(settings.hashing_slots)
+            && password::slots() != settings.hashing_slots.get()
+        {
+            tracing::warn!(
+                slots = password::slots(),
+                "LOBKADER_HASHING_SLOTS is set once per process; it stays as it was"
+            );
+        }
         let db = Db::connect_with(
             &settings.database_url,
             settings.db_max_connections,

@@ -174,6 +174,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         trusted_proxies: Vec::new(),
         forwarded_header: Default::default(),
         login_address_limit: 20,
+        // The tests log in from many at once.
+        hashing_slots: std::thread::available_parallelism().unwrap_or(std::num::NonZeroUsize::MIN),
     }
 }
 

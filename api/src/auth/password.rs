@@ -1,7 +1,8 @@
 //! Argon2id password hashing. Each hash needs its memory at once, so hashes run on the
-//! blocking pool at most one per core at a time, each in a block of memory kept for the next
-//! hash: a burst of logins queues instead of multiplying the memory the process needs, and the
-//! memory is not handed back and forth to the allocator (which would keep a copy per thread).
+//! blocking pool a set number at a time (one unless [`set_slots`] says otherwise), each in a
+//! block of memory kept for the next hash: a burst of logins queues instead of multiplying the
+//! memory the process needs or taking every core, and the memory is not handed back and forth
+//! to the allocator (which would keep a copy per thread).
 
 use crate::error::{ApiError, ApiResult};
 use argon2::password_hash::phc::{Output, ParamsString, PasswordHash, Salt};
@@ -9,7 +10,8 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use rand::Rng;
 use rand::distr::Alphanumeric;
 use secrecy::{ExposeSecret, SecretString};
-use std::sync::{LazyLock, Mutex};
+use std::num::NonZeroUsize;
+use std::sync::{LazyLock, Mutex, OnceLock};
 use tokio::sync::Semaphore;
 
 /// OWASP's Argon2id setting of 7 MiB, 5 passes, 1 lane: one of its equally strong choices
@@ -25,8 +27,18 @@ static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(slots()));
 /// The memory blocks of finished hashes, for the next ones: at most one per hashing slot.
 static MEMORY: Mutex<Vec<Vec<Block>>> = Mutex::new(Vec::new());
 
-fn slots() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+/// How many hashes may run at once; see [`set_slots`].
+static SLOTS: OnceLock<usize> = OnceLock::new();
+
+/// Sets how many hashes may run at once (each holds 7 MiB while it runs, and keeps it for the
+/// next), before the first hash. `false` when it was already set, or a hash already ran: the
+/// number then stays as it was.
+pub fn set_slots(slots: NonZeroUsize) -> bool {
+    SLOTS.set(slots.get()).is_ok()
+}
+
+pub(crate) fn slots() -> usize {
+    *SLOTS.get_or_init(|| 1)
 }
 
 fn params() -> ApiResult<Params> {
@@ -229,5 +241,32 @@ mod tests {
                 .await
                 .unwrap()
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hashes_run_no_more_at_once_than_there_are_slots() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static RUNNING: AtomicUsize = AtomicUsize::new(0);
+        static MOST: AtomicUsize = AtomicUsize::new(0);
+        // One slot, whether this sets it or a hash in another test already fixed the default.
+        let _ = set_slots(NonZeroUsize::MIN);
+        assert_eq!(slots(), 1);
+        let started: Vec<_> = (0..4)
+            .map(|_| {
+                tokio::spawn(bounded(1, |_| {
+                    let now = RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+                    MOST.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                    RUNNING.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for hash in started {
+            hash.await.unwrap().unwrap();
+        }
+        assert_eq!(MOST.load(Ordering::SeqCst), 1);
+        // Once set (or once a hash ran), the number stays.
+        assert!(!set_slots(NonZeroUsize::new(2).unwrap()));
+        assert_eq!(slots(), 1);
     }
 }
