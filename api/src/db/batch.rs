@@ -560,6 +560,28 @@ mod tests {
         lock_is_free(&impatient).await;
     }
 
+    /// When the last batch of a transaction fails, the ones before it are still committed.
+    #[tokio::test]
+    async fn the_batches_before_a_failed_last_one_are_committed() {
+        let (_dir, db, impatient) = sqlite("last.db").await;
+        let mut first = db.batch();
+        first.push(insert(1, "one"));
+        let mut second = db.batch();
+        second.push(insert(2, "two"));
+        let mut duplicate = db.batch();
+        duplicate.push(insert(3, "three"));
+        duplicate.push(insert(4, "one"));
+        let outcomes = write_together(&db, [first, second, duplicate]).await;
+        assert!(matches!(outcomes[0], Ok(Written::All)));
+        assert!(matches!(outcomes[1], Ok(Written::All)));
+        assert!(matches!(&outcomes[2], Err(e) if is_unique_violation(e)));
+        assert_eq!(
+            rows(&db).await,
+            [(1, "one".to_owned()), (2, "two".to_owned())]
+        );
+        lock_is_free(&impatient).await;
+    }
+
     /// Concurrent writers all get their answer, and every acknowledged write is there.
     #[tokio::test]
     async fn concurrent_writes_are_each_answered() {
