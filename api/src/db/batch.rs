@@ -1,10 +1,11 @@
 //! A write as a list of statements, all or nothing.
 //!
-//! On SQLite every batch of the process goes to one writer task (group commit): the batches
-//! waiting when it begins share one transaction, each sent to the driver's thread as one query
-//! inside a savepoint of its own, so that one that fails undoes only itself. SQLite has a
-//! single writer, and on a loaded machine each round trip to the driver's thread cost about
-//! as much as SQLite's own work. On PostgreSQL a batch runs statement by statement in a
+//! On SQLite every batch of the process goes to one writer task (group commit), on a
+//! connection of its own: the batches waiting when it begins share one transaction, each inside
+//! a savepoint of its own, so that one that fails undoes only itself. Those of the same kind
+//! (the same text) go to the driver's thread together, as one query. SQLite has a single
+//! writer, and on a loaded machine each round trip to the driver's thread costs more than
+//! SQLite's own work for a batch. On PostgreSQL a batch runs statement by statement in a
 //! transaction of its own.
 //!
 //! A batch may have a *guard*, a statement that runs first and must change exactly one row
@@ -17,10 +18,9 @@
 use super::{Db, query_count, sqlx_err};
 use futures_util::TryStreamExt;
 use sea_orm::sea_query::Values;
-use sea_orm::sqlx::pool::PoolConnection;
-use sea_orm::sqlx::sqlite::SqliteArguments;
-use sea_orm::sqlx::{self, Either, Executor, IntoArguments, Sqlite, SqlitePool};
-use sea_orm::{ConnAcquireErr, ConnectionTrait, DatabaseBackend, DbErr, Statement};
+use sea_orm::sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteConnection};
+use sea_orm::sqlx::{self, ConnectOptions, Connection, Either, Executor, IntoArguments, Sqlite};
+use sea_orm::{ConnAcquireErr, ConnectionTrait, DatabaseBackend, DbErr, Statement, Value};
 use sea_query_sqlx::SqlxValues;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -136,11 +136,9 @@ struct Job {
 }
 
 /// A batch as the writer sends it: one query, `SAVEPOINT` to `RELEASE`, with its arguments.
-/// Made on the caller's task, so that a value the driver cannot take fails that request, not
-/// the writer.
 struct Prepared {
     sql: String,
-    arguments: SqliteArguments,
+    values: Vec<Value>,
     /// The results the query answers when every statement runs.
     results: usize,
     guarded: bool,
@@ -169,9 +167,7 @@ impl Prepared {
         results += 2 + usize::from(guarded);
         Prepared {
             sql,
-            arguments: <SqlxValues as IntoArguments<Sqlite>>::into_arguments(SqlxValues(Values(
-                values,
-            ))),
+            values,
             results,
             guarded,
         }
@@ -179,12 +175,13 @@ impl Prepared {
 }
 
 impl Writer {
-    /// Starts the writer of `pool`. It takes `lock`, the process's SQLite write lock, for each
-    /// transaction, so that transactions begun elsewhere ([`Db::begin_write`]) take turns with
-    /// it. It stops when the last `Writer` is dropped, after writing what was sent to it.
-    pub fn start(pool: SqlitePool, lock: Arc<Mutex<()>>) -> Writer {
+    /// Starts the writer, on a connection of its own made with `options`. It takes `lock`, the
+    /// process's SQLite write lock, for each transaction, so that transactions begun elsewhere
+    /// ([`Db::begin_write`]) take turns with it. It stops when the last `Writer` is dropped,
+    /// after writing what was sent to it.
+    pub fn start(options: SqliteConnectOptions, lock: Arc<Mutex<()>>) -> Writer {
         let (jobs, queue) = mpsc::unbounded_channel();
-        tokio::spawn(write_all(queue, pool, lock));
+        tokio::spawn(write_all(queue, Link::new(options), lock));
         Writer { jobs }
     }
 
@@ -209,11 +206,33 @@ impl Writer {
     }
 }
 
-async fn write_all(
-    mut queue: mpsc::UnboundedReceiver<Job>,
-    pool: SqlitePool,
-    lock: Arc<Mutex<()>>,
-) {
+/// The writer's own connection: made when first needed, and again after one was closed.
+/// Its own, so that it never waits for a pooled one behind the readers, and so that its cache
+/// of prepared statements holds the writer's.
+struct Link {
+    options: SqliteConnectOptions,
+    conn: Option<SqliteConnection>,
+}
+
+impl Link {
+    fn new(options: SqliteConnectOptions) -> Link {
+        Link {
+            options,
+            conn: None,
+        }
+    }
+
+    async fn conn(&mut self) -> Result<&mut SqliteConnection, DbErr> {
+        if self.conn.is_none() {
+            self.conn = Some(self.options.connect().await.map_err(sqlx_err)?);
+        }
+        self.conn
+            .as_mut()
+            .ok_or_else(|| DbErr::Custom("the writer's connection is gone".to_owned()))
+    }
+}
+
+async fn write_all(mut queue: mpsc::UnboundedReceiver<Job>, mut link: Link, lock: Arc<Mutex<()>>) {
     while let Some(first) = queue.recv().await {
         let mut group = vec![first];
         while group.len() < GROUP_LIMIT {
@@ -224,7 +243,7 @@ async fn write_all(
         }
         let (batches, answers): (Vec<Prepared>, Vec<_>) =
             group.into_iter().map(|j| (j.batch, j.answer)).unzip();
-        let outcomes = write_group(&pool, &lock, batches).await;
+        let outcomes = write_group(&mut link, &lock, batches).await;
         for (answer, outcome) in answers.into_iter().zip(outcomes) {
             // The request may have gone away meanwhile; what was committed stays.
             let _ = answer.send(outcome);
@@ -232,27 +251,22 @@ async fn write_all(
     }
 }
 
-/// Writes `batches` in one transaction, on a connection of `pool`, holding `lock`.
+/// Writes `batches` in one transaction on the writer's connection, holding `lock`.
 async fn write_group(
-    pool: &SqlitePool,
+    link: &mut Link,
     lock: &Mutex<()>,
     batches: Vec<Prepared>,
 ) -> Vec<Result<Written, DbErr>> {
     let _turn = lock.lock().await;
-    match pool.acquire().await {
-        Ok(conn) => Group { conn: Some(conn) }.write(batches).await,
-        Err(e) => {
-            let e = sqlx_err(e);
-            batches.iter().map(|_| Err(e.clone())).collect()
-        }
+    if let Err(e) = link.conn().await {
+        return batches.iter().map(|_| Err(e.clone())).collect();
     }
+    Group { link }.write(batches).await
 }
 
-/// One transaction of the writer, on a pooled connection. While it is open the connection is
-/// inside a transaction that sqlx does not know of, so it goes back to the pool only after a
-/// clean end; otherwise it is closed, which rolls back whatever is left.
-struct Group {
-    conn: Option<PoolConnection<Sqlite>>,
+/// One transaction of the writer.
+struct Group<'a> {
+    link: &'a mut Link,
 }
 
 /// Stops a batch with an error unless the statement before it (the guard) changed exactly one
@@ -260,21 +274,47 @@ struct Group {
 /// SQLite's `RAISE()` would say it plainly, but it exists only inside triggers.
 const GUARD_CHECK: &str = "SELECT json(CASE changes() WHEN 1 THEN 'true' ELSE 'guard failed' END)";
 
-impl Group {
+/// How a query of several batches ended: all written (pending the commit), or the one at
+/// this place among them stopped with an outcome of its own and was undone.
+enum Run {
+    Written,
+    Stopped(usize, Result<Written, DbErr>),
+}
+
+impl Group<'_> {
     /// Writes `batches` in one transaction; the outcome of each, in order.
+    ///
+    /// Batches of the same text (those of the same kind of change) go to the driver's thread
+    /// together, as one query: each round trip to that thread costs more than SQLite's own work
+    /// for a batch on a loaded machine, and a query of a text sent before is not prepared
+    /// again. The batches of one transaction were all waiting at once, so the order in which
+    /// they are written is theirs to lose: each waits for its answer before it sends another.
     async fn write(mut self, batches: Vec<Prepared>) -> Vec<Result<Written, DbErr>> {
         let count = batches.len();
         let mut outcomes: Vec<Option<Result<Written, DbErr>>> = Vec::with_capacity(count);
+        outcomes.resize_with(count, || None);
         if let Err(e) = self.execute("BEGIN IMMEDIATE").await {
             return batches.iter().map(|_| Err(e.clone())).collect();
         }
-        for batch in batches {
-            match self.savepoint(batch).await {
-                Ok(outcome) => outcomes.push(outcome),
-                // The savepoint could not be undone: the whole transaction goes.
+        let mut order: Vec<usize> = (0..count).collect();
+        order.sort_by(|a, b| batches[*a].sql.cmp(&batches[*b].sql));
+        let mut next = 0;
+        while next < count {
+            let text = &batches[order[next]].sql;
+            let same = order[next..]
+                .iter()
+                .take_while(|i| batches[**i].sql == *text)
+                .count();
+            let run = &order[next..next + same];
+            match self.run(&batches, run).await {
+                Ok(Run::Written) => next += same,
+                Ok(Run::Stopped(at, outcome)) => {
+                    outcomes[run[at]] = Some(outcome);
+                    next += at + 1;
+                }
+                // Not undone: the whole transaction goes.
                 Err(e) => {
                     self.abandon().await;
-                    outcomes.resize_with(count, || None);
                     return finish(outcomes, Err(e));
                 }
             }
@@ -282,72 +322,72 @@ impl Group {
         let committed = self.execute("COMMIT").await;
         if committed.is_err() {
             self.abandon().await;
-        } else {
-            self.conn.take();
         }
         finish(outcomes, committed)
     }
 
-    /// Writes one batch within a savepoint. `None`: written, pending the commit;
-    /// `Some(outcome)`: not written, undone within the transaction. An error: not undone, so
-    /// the whole transaction must go (the error that ended the batch, if it had one: a full
-    /// disk, say, which ends SQLite's transaction itself and with it the savepoint).
-    async fn savepoint(
-        &mut self,
-        batch: Prepared,
-    ) -> Result<Option<Result<Written, DbErr>>, DbErr> {
-        let Prepared {
-            sql,
-            arguments,
-            results,
-            guarded,
-        } = batch;
-        let conn = self.conn()?;
-        let (changes, error) = run_batch(conn, sql, arguments).await;
+    /// Writes the batches `run` (places in `batches`, all of one text) as one query. When one
+    /// stops, it is undone within the transaction and those after it are not sent. An error:
+    /// the stopped batch could not be undone (the error that stopped it, if it had one: a full
+    /// disk, say, which ends SQLite's transaction itself and with it the savepoint), and the
+    /// whole transaction must go.
+    async fn run(&mut self, batches: &[Prepared], run: &[usize]) -> Result<Run, DbErr> {
+        let Some(first) = run.first().map(|i| &batches[*i]) else {
+            return Ok(Run::Written);
+        };
+        let mut sql = String::with_capacity(run.len() * (first.sql.len() + 2));
+        let mut values = Vec::with_capacity(run.len() * first.values.len());
+        for (n, i) in run.iter().enumerate() {
+            if n > 0 {
+                sql.push_str(";\n");
+            }
+            sql.push_str(&first.sql);
+            values.extend(batches[*i].values.iter().cloned());
+        }
+        let (changes, error) = run_batch(self.link.conn().await?, sql, values).await;
+        let (at, seen) = (changes.len() / first.results, changes.len() % first.results);
         let outcome = match error {
-            None if changes.len() == results => return Ok(None),
-            // Stopped at the guard's check.
-            Some(_) if guarded && changes.len() == 2 && changes[1] != 1 => Ok(Written::Nothing),
+            None if at == run.len() && seen == 0 => return Ok(Run::Written),
+            // Stopped at the guard's check: the guard changed no row.
+            Some(_) if first.guarded && seen == 2 && changes.last() != Some(&1) => {
+                Ok(Written::Nothing)
+            }
             Some(e) => Err(sqlx_err(e)),
-            // Not seen: sqlx answers each statement of a batch, or an error.
+            // Not seen: sqlx answers each statement of a query, or an error.
             None => Err(DbErr::Custom(format!(
-                "a write batch expecting {results} results answered {}",
+                "a write of {} batches of {} results each answered {}",
+                run.len(),
+                first.results,
                 changes.len()
             ))),
         };
         if let Err(undo) = self.execute("ROLLBACK TO batch; RELEASE batch").await {
             return Err(outcome.err().unwrap_or(undo));
         }
-        Ok(Some(outcome))
-    }
-
-    fn conn(&mut self) -> Result<&mut PoolConnection<Sqlite>, DbErr> {
-        self.conn
-            .as_mut()
-            .ok_or_else(|| DbErr::Custom("the writer's connection is gone".to_owned()))
+        Ok(Run::Stopped(at, outcome))
     }
 
     async fn execute(&mut self, sql: &'static str) -> Result<(), DbErr> {
-        self.conn()?.execute(sql).await.map_err(sqlx_err)?;
+        self.link
+            .conn()
+            .await?
+            .execute(sql)
+            .await
+            .map_err(sqlx_err)?;
         Ok(())
     }
 
     /// Rolls the transaction back; should that fail too, closes the connection, which rolls
-    /// back as well. Either way before the next transaction may begin.
+    /// back as well (the next transaction connects again). Either way before the next
+    /// transaction may begin.
     async fn abandon(&mut self) {
-        let rolled_back = self.execute("ROLLBACK").await.is_ok();
-        let Some(conn) = self.conn.take() else { return };
-        if !rolled_back && let Err(e) = conn.close().await {
-            tracing::warn!(error = %e, "closing the connection of a failed write failed");
+        if self.execute("ROLLBACK").await.is_ok() {
+            return;
         }
-    }
-}
-
-impl Drop for Group {
-    /// Only if the writer itself is stopped part-way (the runtime shutting down).
-    fn drop(&mut self) {
-        if let Some(mut conn) = self.conn.take() {
-            conn.close_on_drop();
+        if let Some(conn) = self.link.conn.take()
+            && let Err(e) = conn.close().await
+        {
+            tracing::warn!(error = %e, "closing the connection of a failed write failed");
         }
     }
 }
@@ -372,13 +412,15 @@ fn finish(
 /// Sends `sql` with its `arguments` as one batch: the rows each statement changed, in order,
 /// up to the first that failed, and its error.
 async fn run_batch(
-    conn: &mut PoolConnection<Sqlite>,
+    conn: &mut SqliteConnection,
     sql: String,
-    arguments: SqliteArguments,
+    values: Vec<Value>,
 ) -> (Vec<u64>, Option<sqlx::Error>) {
+    let arguments: SqliteArguments =
+        <SqlxValues as IntoArguments<Sqlite>>::into_arguments(SqlxValues(Values(values)));
     let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments);
     let mut changes = Vec::new();
-    let mut results = conn.as_mut().fetch_many(query);
+    let mut results = conn.fetch_many(query);
     loop {
         match results.try_next().await {
             Ok(Some(Either::Left(done))) => changes.push(done.rows_affected()),
@@ -420,9 +462,15 @@ mod tests {
         db: &Db,
         batches: impl IntoIterator<Item = Batch>,
     ) -> Vec<Result<Written, DbErr>> {
-        let pool = db.conn().get_sqlite_connection_pool();
+        let options = db.conn().get_sqlite_connection_pool().connect_options();
+        let mut link = Link::new((*options).clone());
         let lock = db.write_lock.as_ref().unwrap();
-        write_group(pool, lock, batches.into_iter().map(Prepared::new).collect()).await
+        write_group(
+            &mut link,
+            lock,
+            batches.into_iter().map(Prepared::new).collect(),
+        )
+        .await
     }
 
     async fn exec(db: &Db, sql: &str) {
@@ -537,16 +585,17 @@ mod tests {
     #[tokio::test]
     async fn batches_in_one_transaction_fail_alone() {
         let (_dir, db, impatient) = sqlite("group.db").await;
+        exec(&db, "INSERT INTO t (id, v) VALUES (0, 'zero')").await;
         let mut first = db.batch();
         first.push(insert(1, "one"));
         let mut duplicate = db.batch();
         duplicate.push(insert(2, "two"));
-        duplicate.push(insert(3, "one"));
+        duplicate.push(insert(3, "zero"));
         let mut lost_race = db.batch();
         lost_race.guard(rename(9, "no such row"));
         lost_race.push(insert(4, "four"));
         let mut guarded = db.batch();
-        guarded.guard(rename(1, "uno"));
+        guarded.guard(rename(0, "nul"));
         guarded.push(insert(5, "five"));
         let outcomes = write_together(&db, [first, duplicate, lost_race, guarded]).await;
         assert!(matches!(outcomes[0], Ok(Written::All)));
@@ -555,29 +604,48 @@ mod tests {
         assert!(matches!(outcomes[3], Ok(Written::All)));
         assert_eq!(
             rows(&db).await,
-            [(1, "uno".to_owned()), (5, "five".to_owned())]
+            [
+                (0, "nul".to_owned()),
+                (1, "one".to_owned()),
+                (5, "five".to_owned())
+            ]
         );
         lock_is_free(&impatient).await;
     }
 
-    /// When the last batch of a transaction fails, the ones before it are still committed.
+    /// Batches of the same kind are written in the order they came, and when the last of them
+    /// fails, the ones before it are still committed.
     #[tokio::test]
-    async fn the_batches_before_a_failed_last_one_are_committed() {
-        let (_dir, db, impatient) = sqlite("last.db").await;
-        let mut first = db.batch();
-        first.push(insert(1, "one"));
-        let mut second = db.batch();
-        second.push(insert(2, "two"));
-        let mut duplicate = db.batch();
-        duplicate.push(insert(3, "three"));
-        duplicate.push(insert(4, "one"));
-        let outcomes = write_together(&db, [first, second, duplicate]).await;
+    async fn batches_of_a_kind_keep_their_order_and_fail_alone() {
+        let (_dir, db, impatient) = sqlite("order.db").await;
+        let batch = |id: i64, v: &str| {
+            let mut batch = db.batch();
+            batch.push(insert(id, v));
+            batch
+        };
+        let outcomes =
+            write_together(&db, [batch(1, "one"), batch(2, "two"), batch(3, "one")]).await;
         assert!(matches!(outcomes[0], Ok(Written::All)));
         assert!(matches!(outcomes[1], Ok(Written::All)));
         assert!(matches!(&outcomes[2], Err(e) if is_unique_violation(e)));
+        // The first of its kind failing, the others of its kind and one of another kind after it.
+        let mut other = db.batch();
+        other.guard(rename(1, "uno"));
+        let outcomes = write_together(
+            &db,
+            [batch(4, "two"), other, batch(5, "five"), batch(6, "six")],
+        )
+        .await;
+        assert!(matches!(&outcomes[0], Err(e) if is_unique_violation(e)));
+        assert!(outcomes[1..].iter().all(|o| matches!(o, Ok(Written::All))));
         assert_eq!(
             rows(&db).await,
-            [(1, "one".to_owned()), (2, "two".to_owned())]
+            [
+                (1, "uno".to_owned()),
+                (2, "two".to_owned()),
+                (5, "five".to_owned()),
+                (6, "six".to_owned())
+            ]
         );
         lock_is_free(&impatient).await;
     }

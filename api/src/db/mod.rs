@@ -27,6 +27,7 @@ use sea_orm::{
     DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::ops::Deref;
+use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -168,9 +169,16 @@ impl Db {
             true => Some(Arc::new(checkpoint::start(url, sqlite).await?)),
             false => None,
         };
-        let writer = write_lock.as_ref().map(|lock| {
-            batch::Writer::start(conn.get_sqlite_connection_pool().clone(), lock.clone())
-        });
+        let writer = match &write_lock {
+            Some(lock) => {
+                let options = SqliteConnectOptions::from_str(url).map_err(sqlx_err)?;
+                Some(batch::Writer::start(
+                    tune_sqlite(options, sqlite),
+                    lock.clone(),
+                ))
+            }
+            None => None,
+        };
         Ok(Db {
             conn,
             write_lock,
