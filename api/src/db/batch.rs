@@ -120,6 +120,24 @@ impl Db {
 /// At most this many batches go in one transaction.
 const GROUP_LIMIT: usize = 32;
 
+/// At most this many batches go in one query. Each text the writer sends is prepared once and
+/// kept, with a copy of its statements for each batch in it, so a query holds a power of two
+/// of batches: a few texts of each kind, in few round trips.
+const RUN_LIMIT: usize = 8;
+
+/// Prepared texts the writer's connection keeps (a kind of batch needs at most four: one, two,
+/// four and eight batches).
+const KEPT_TEXTS: usize = 32;
+
+/// How many of `same` batches of one text go in the next query: the largest power of two
+/// that is at most `same` and [`RUN_LIMIT`].
+fn run_length(same: usize) -> usize {
+    match same.min(RUN_LIMIT).checked_ilog2() {
+        Some(log) => 1 << log,
+        None => 0,
+    }
+}
+
 /// The SQLite writer: a task that writes every batch of the process (group commit). Whatever
 /// waits when a transaction starts goes in it, each batch within a savepoint of its own, and
 /// one `COMMIT` ends them all. SQLite has one writer at a time; a commit writes each changed
@@ -217,7 +235,7 @@ struct Link {
 impl Link {
     fn new(options: SqliteConnectOptions) -> Link {
         Link {
-            options,
+            options: options.statement_cache_capacity(KEPT_TEXTS),
             conn: None,
         }
     }
@@ -305,9 +323,9 @@ impl Group<'_> {
                 .iter()
                 .take_while(|i| batches[**i].sql == *text)
                 .count();
-            let run = &order[next..next + same];
+            let run = &order[next..next + run_length(same)];
             match self.run(&batches, run).await {
-                Ok(Run::Written) => next += same,
+                Ok(Run::Written) => next += run.len(),
                 Ok(Run::Stopped(at, outcome)) => {
                     outcomes[run[at]] = Some(outcome);
                     next += at + 1;
@@ -648,6 +666,12 @@ mod tests {
             ]
         );
         lock_is_free(&impatient).await;
+    }
+
+    #[test]
+    fn a_query_holds_a_power_of_two_of_batches_up_to_the_limit() {
+        let lengths: Vec<usize> = [0, 1, 2, 3, 5, 7, 8, 9, 31].map(run_length).into();
+        assert_eq!(lengths, [0, 1, 2, 2, 4, 4, 8, 8, 8]);
     }
 
     /// Concurrent writers all get their answer, and every acknowledged write is there.
