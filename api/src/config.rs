@@ -26,8 +26,9 @@ pub struct Settings {
     /// a crash of the process), `full` once it is fsynced (it survives a power cut too).
     #[arg(long, env = "LOBKADER_SQLITE_SYNCHRONOUS", value_enum, default_value_t = SqliteSync::Normal)]
     pub sqlite_synchronous: SqliteSync,
-    /// SQLite only: the page cache of each pooled connection, in KiB (SQLite's own default is
-    /// 2,000). Pages it misses come from the operating system's file cache.
+    /// SQLite only: the page cache of each connection (the pooled ones and the writer's), in
+    /// KiB (SQLite's own default is 2,000). Pages it misses come from the operating system's
+    /// file cache.
     #[arg(long, env = "LOBKADER_SQLITE_CACHE_KIB", default_value_t = SqliteTuning::DEFAULT_CACHE_KIB, value_parser = clap::value_parser!(u32).range(64..=1_048_576))]
     pub sqlite_cache_kib: u32,
     /// HTTP worker threads (default: one per core).

@@ -125,8 +125,8 @@ const GROUP_LIMIT: usize = 32;
 /// of batches: a few texts of each kind, in few round trips.
 const RUN_LIMIT: usize = 8;
 
-/// Prepared texts the writer's connection keeps (a kind of batch needs at most four: one, two,
-/// four and eight batches).
+/// Prepared texts the writer's connection keeps: a kind of batch needs at most four (one, two,
+/// four and eight batches), and `BEGIN`, `COMMIT` and the undoing of a batch take a few more.
 const KEPT_TEXTS: usize = 32;
 
 /// How many of `same` batches of one text go in the next query: the largest power of two
@@ -153,11 +153,11 @@ struct Job {
     answer: oneshot::Sender<Result<Written, DbErr>>,
 }
 
-/// A batch as the writer sends it: one query, `SAVEPOINT` to `RELEASE`, with its arguments.
+/// A batch as the writer sends it: its text, `SAVEPOINT` to `RELEASE`, and its values.
 struct Prepared {
     sql: String,
     values: Vec<Value>,
-    /// The results the query answers when every statement runs.
+    /// The results the batch answers when every statement runs.
     results: usize,
     guarded: bool,
 }
@@ -208,6 +208,10 @@ impl Writer {
             query_count::record();
         }
         let batch = Prepared::new(batch);
+        // sea-query's conversion of a value panics when SQLite has no type for it. The writer
+        // converts the values of several batches together; converting these here first makes
+        // such a value fail this request, not the writer.
+        let _ = arguments(batch.values.clone());
         let (answer, answered) = oneshot::channel();
         // Only if the writer ended: the service is shutting down. Unavailable, as when the
         // database is gone; a retry with `If-Match` settles whether a change was made.
@@ -235,7 +239,10 @@ struct Link {
 impl Link {
     fn new(options: SqliteConnectOptions) -> Link {
         Link {
-            options: options.statement_cache_capacity(KEPT_TEXTS),
+            // As the pool's: statements are not logged.
+            options: options
+                .statement_cache_capacity(KEPT_TEXTS)
+                .disable_statement_logging(),
             conn: None,
         }
     }
@@ -364,6 +371,15 @@ impl Group<'_> {
         }
         let (changes, error) = run_batch(self.link.conn().await?, sql, values).await;
         let (at, seen) = (changes.len() / first.results, changes.len() % first.results);
+        if error.is_some() && at >= run.len() {
+            // Not seen: more results than the batches have statements.
+            return Err(DbErr::Custom(format!(
+                "a write of {} batches of {} results each failed after {} results",
+                run.len(),
+                first.results,
+                changes.len()
+            )));
+        }
         let outcome = match error {
             None if at == run.len() && seen == 0 => return Ok(Run::Written),
             // Stopped at the guard's check: the guard changed no row.
@@ -427,16 +443,19 @@ fn finish(
         .collect()
 }
 
-/// Sends `sql` with its `arguments` as one batch: the rows each statement changed, in order,
-/// up to the first that failed, and its error.
+/// `values` as the driver takes them.
+fn arguments(values: Vec<Value>) -> SqliteArguments {
+    <SqlxValues as IntoArguments<Sqlite>>::into_arguments(SqlxValues(Values(values)))
+}
+
+/// Sends `sql` with its `values` as one query: the rows each statement changed, in order, up
+/// to the first that failed, and its error.
 async fn run_batch(
     conn: &mut SqliteConnection,
     sql: String,
     values: Vec<Value>,
 ) -> (Vec<u64>, Option<sqlx::Error>) {
-    let arguments: SqliteArguments =
-        <SqlxValues as IntoArguments<Sqlite>>::into_arguments(SqlxValues(Values(values)));
-    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments);
+    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(values));
     let mut changes = Vec::new();
     let mut results = conn.fetch_many(query);
     loop {
@@ -545,7 +564,7 @@ mod tests {
         batch.push(insert(2, "two"));
         assert_eq!(db.write(batch).await.unwrap(), Written::All);
         lock_is_free(&impatient).await;
-        // More rounds than pooled connections: a failed batch leaves none inside a transaction.
+        // Round after round: a failed batch leaves the writer's connection in no transaction.
         for round in 0..6 {
             let mut batch = db.batch();
             batch.push(insert(10 + round, "new"));
@@ -674,6 +693,49 @@ mod tests {
         assert_eq!(lengths, [0, 1, 2, 2, 4, 4, 8, 8, 8]);
     }
 
+    /// More batches of one kind than go in one query, failing at several places among them:
+    /// each that fails is undone alone, wherever it is.
+    #[tokio::test]
+    async fn many_batches_of_a_kind_fail_alone_wherever_they_are() {
+        let (_dir, db, impatient) = sqlite("many.db").await;
+        exec(&db, "INSERT INTO t (id, v) VALUES (0, 'zero')").await;
+        let taken = [2, 9, 10];
+        let inserts = (1..=12_i64).map(|id| {
+            let mut batch = db.batch();
+            let v = if taken.contains(&id) {
+                "zero".to_owned()
+            } else {
+                id.to_string()
+            };
+            batch.push(insert(id, &v));
+            batch
+        });
+        // Guarded renames of rows 1 and 3, of one that does not exist, and of row 4.
+        let renames = [1, 3, 99, 4].map(|id| {
+            let mut batch = db.batch();
+            batch.guard(rename(id, &format!("renamed {id}")));
+            batch
+        });
+        let outcomes = write_together(&db, inserts.chain(renames)).await;
+        for (place, outcome) in outcomes[..12].iter().enumerate() {
+            let id = i64::try_from(place).unwrap() + 1;
+            match taken.contains(&id) {
+                true => assert!(matches!(outcome, Err(e) if is_unique_violation(e)), "{id}"),
+                false => assert!(matches!(outcome, Ok(Written::All)), "{id}: {outcome:?}"),
+            }
+        }
+        assert!(matches!(outcomes[12], Ok(Written::All)));
+        assert!(matches!(outcomes[13], Ok(Written::All)));
+        assert!(matches!(outcomes[14], Ok(Written::Nothing)));
+        assert!(matches!(outcomes[15], Ok(Written::All)));
+        let stored = rows(&db).await;
+        let ids: Vec<i64> = stored.iter().map(|(id, _)| *id).collect();
+        assert_eq!(ids, [0, 1, 3, 4, 5, 6, 7, 8, 11, 12]);
+        assert_eq!(stored[1].1, "renamed 1");
+        assert_eq!(stored[3].1, "renamed 4");
+        lock_is_free(&impatient).await;
+    }
+
     /// Concurrent writers all get their answer, and every acknowledged write is there.
     #[tokio::test]
     async fn concurrent_writes_are_each_answered() {
@@ -703,7 +765,7 @@ mod tests {
     }
 
     /// A batch that ends SQLite's whole transaction (as a full disk does) fails every batch of
-    /// its group with its own error, and leaves every pooled connection fit for the next.
+    /// its group with its own error; the writer then connects again for the next.
     #[tokio::test]
     async fn a_batch_that_ends_the_transaction_fails_its_group_with_its_own_error() {
         let (_dir, db, impatient) = sqlite("ended.db").await;
@@ -726,7 +788,11 @@ mod tests {
         }
         lock_is_free(&impatient).await;
         assert_eq!(rows(&db).await, []);
-        // More writes than pooled connections, each committed.
+        // The same through the service's writer, which closes its connection when the
+        // transaction cannot be rolled back, and connects again for the next writes.
+        let err = db.write(batch(4, "boom")).await.unwrap_err().to_string();
+        assert!(err.contains("the transaction ended"), "{err}");
+        lock_is_free(&impatient).await;
         for id in 10..16 {
             let mut batch = db.batch();
             batch.push(insert(id, &id.to_string()));

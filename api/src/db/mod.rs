@@ -169,15 +169,18 @@ impl Db {
             true => Some(Arc::new(checkpoint::start(url, sqlite).await?)),
             false => None,
         };
+        // The writer has a connection of its own, to the same file; an in-memory database
+        // would be another one, so there each batch takes its turn through the pool.
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let writer = match &write_lock {
-            Some(lock) => {
+            Some(lock) if !in_memory => {
                 let options = SqliteConnectOptions::from_str(url).map_err(sqlx_err)?;
                 Some(batch::Writer::start(
                     tune_sqlite(options, sqlite),
                     lock.clone(),
                 ))
             }
-            None => None,
+            _ => None,
         };
         Ok(Db {
             conn,
@@ -217,6 +220,8 @@ impl Db {
 
     pub async fn close(self) -> Result<(), DbErr> {
         drop(self.checkpoints);
+        // The writer finishes what was sent to it, then closes its connection.
+        drop(self.writer);
         self.conn.close().await
     }
 }
@@ -238,7 +243,7 @@ pub enum SqliteSync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SqliteTuning {
     pub synchronous: SqliteSync,
-    /// The page cache of each pooled connection, in KiB.
+    /// The page cache of each connection, pooled or the writer's, in KiB.
     pub cache_kib: u32,
     /// Whether the write-ahead log is checkpointed in the background (see [`checkpoint`])
     /// rather than by the commits that fill it: for the service, not for one-off commands.
