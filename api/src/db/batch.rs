@@ -22,6 +22,7 @@ use sea_orm::sqlx::sqlite::{SqliteArguments, SqliteConnectOptions, SqliteConnect
 use sea_orm::sqlx::{self, ConnectOptions, Connection, Either, Executor, IntoArguments, Sqlite};
 use sea_orm::{ConnAcquireErr, ConnectionTrait, DatabaseBackend, DbErr, Statement, Value};
 use sea_query_sqlx::SqlxValues;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
 
@@ -208,10 +209,6 @@ impl Writer {
             query_count::record();
         }
         let batch = Prepared::new(batch);
-        // sea-query's conversion of a value panics when SQLite has no type for it. The writer
-        // converts the values of several batches together; converting these here first makes
-        // such a value fail this request, not the writer.
-        let _ = arguments(batch.values.clone());
         let (answer, answered) = oneshot::channel();
         // Only if the writer ended: the service is shutting down. Unavailable, as when the
         // database is gone; a retry with `If-Match` settles whether a change was made.
@@ -299,11 +296,13 @@ struct Group<'a> {
 /// SQLite's `RAISE()` would say it plainly, but it exists only inside triggers.
 const GUARD_CHECK: &str = "SELECT json(CASE changes() WHEN 1 THEN 'true' ELSE 'guard failed' END)";
 
-/// How a query of several batches ended: all written (pending the commit), or the one at
-/// this place among them stopped with an outcome of its own and was undone.
+/// How a query of several batches ended: all written (pending the commit); the one at this
+/// place among them stopped with an outcome of its own and was undone; or not sent, because
+/// a value of theirs has no SQLite type.
 enum Run {
     Written,
     Stopped(usize, Result<Written, DbErr>),
+    Unsendable,
 }
 
 impl Group<'_> {
@@ -316,26 +315,34 @@ impl Group<'_> {
     /// they are written is theirs to lose: each waits for its answer before it sends another.
     async fn write(mut self, batches: Vec<Prepared>) -> Vec<Result<Written, DbErr>> {
         let count = batches.len();
-        let mut outcomes: Vec<Option<Result<Written, DbErr>>> = Vec::with_capacity(count);
-        outcomes.resize_with(count, || None);
+        let mut outcomes: Vec<Option<Result<Written, DbErr>>> = vec![None; count];
         if let Err(e) = self.execute("BEGIN IMMEDIATE").await {
             return batches.iter().map(|_| Err(e.clone())).collect();
         }
         let mut order: Vec<usize> = (0..count).collect();
         order.sort_by(|a, b| batches[*a].sql.cmp(&batches[*b].sql));
         let mut next = 0;
+        // After a run that could not be sent, each batch goes alone, to find the one at fault.
+        let mut alone = false;
         while next < count {
             let text = &batches[order[next]].sql;
             let same = order[next..]
                 .iter()
                 .take_while(|i| batches[**i].sql == *text)
                 .count();
-            let run = &order[next..next + run_length(same)];
+            let run = &order[next..next + if alone { 1 } else { run_length(same) }];
             match self.run(&batches, run).await {
                 Ok(Run::Written) => next += run.len(),
                 Ok(Run::Stopped(at, outcome)) => {
                     outcomes[run[at]] = Some(outcome);
                     next += at + 1;
+                }
+                Ok(Run::Unsendable) if run.len() > 1 => alone = true,
+                Ok(Run::Unsendable) => {
+                    outcomes[run[0]] = Some(Err(DbErr::Custom(
+                        "a value of the write has no SQLite type".to_owned(),
+                    )));
+                    next += 1;
                 }
                 // Not undone: the whole transaction goes.
                 Err(e) => {
@@ -369,7 +376,12 @@ impl Group<'_> {
             sql.push_str(&first.sql);
             values.extend(batches[*i].values.iter().cloned());
         }
-        let (changes, error) = run_batch(self.link.conn().await?, sql, values).await;
+        // sea-query's conversion panics on a value SQLite has no type for (a bug of the caller):
+        // such a query is not sent, and the writer goes on.
+        let Ok(arguments) = std::panic::catch_unwind(AssertUnwindSafe(|| arguments(values))) else {
+            return Ok(Run::Unsendable);
+        };
+        let (changes, error) = run_batch(self.link.conn().await?, sql, arguments).await;
         let (at, seen) = (changes.len() / first.results, changes.len() % first.results);
         if error.is_some() && at >= run.len() {
             // Not seen: more results than the batches have statements.
@@ -448,14 +460,14 @@ fn arguments(values: Vec<Value>) -> SqliteArguments {
     <SqlxValues as IntoArguments<Sqlite>>::into_arguments(SqlxValues(Values(values)))
 }
 
-/// Sends `sql` with its `values` as one query: the rows each statement changed, in order, up
-/// to the first that failed, and its error.
+/// Sends `sql` with its `arguments` as one query: the rows each statement changed, in order,
+/// up to the first that failed, and its error.
 async fn run_batch(
     conn: &mut SqliteConnection,
     sql: String,
-    values: Vec<Value>,
+    arguments: SqliteArguments,
 ) -> (Vec<u64>, Option<sqlx::Error>) {
-    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments(values));
+    let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), arguments);
     let mut changes = Vec::new();
     let mut results = conn.fetch_many(query);
     loop {
@@ -520,6 +532,13 @@ mod tests {
             "INSERT INTO t (id, v) VALUES (?, ?)",
             [Value::from(id), Value::from(v)],
         )
+    }
+
+    /// A batch of one insert.
+    fn inserting(db: &Db, id: i64, v: &str) -> Batch {
+        let mut batch = db.batch();
+        batch.push(insert(id, v));
+        batch
     }
 
     fn rename(id: i64, v: &str) -> Statement {
@@ -655,11 +674,7 @@ mod tests {
     #[tokio::test]
     async fn batches_of_a_kind_keep_their_order_and_fail_alone() {
         let (_dir, db, impatient) = sqlite("order.db").await;
-        let batch = |id: i64, v: &str| {
-            let mut batch = db.batch();
-            batch.push(insert(id, v));
-            batch
-        };
+        let batch = |id: i64, v: &str| inserting(&db, id, v);
         let outcomes =
             write_together(&db, [batch(1, "one"), batch(2, "two"), batch(3, "one")]).await;
         assert!(matches!(outcomes[0], Ok(Written::All)));
@@ -736,6 +751,50 @@ mod tests {
         lock_is_free(&impatient).await;
     }
 
+    /// A value SQLite has no type for (sea-query's conversion panics on it) fails its own
+    /// batch only, wherever it is among batches of its kind, and the writer goes on.
+    #[tokio::test]
+    async fn a_value_sqlite_cannot_take_fails_its_batch_not_the_writer() {
+        let (_dir, db, impatient) = sqlite("untyped.db").await;
+        let untyped = || {
+            let mut batch = db.batch();
+            batch.push(Statement::from_sql_and_values(
+                DatabaseBackend::Sqlite,
+                "INSERT INTO t (id, v) VALUES (?, ?)",
+                [Value::BigUnsigned(Some(u64::MAX)), Value::from("too big")],
+            ));
+            batch
+        };
+        let outcomes = write_together(
+            &db,
+            [
+                inserting(&db, 1, "one"),
+                untyped(),
+                inserting(&db, 3, "three"),
+            ],
+        )
+        .await;
+        assert!(matches!(outcomes[0], Ok(Written::All)));
+        let err = outcomes[1].as_ref().unwrap_err().to_string();
+        assert!(err.contains("no SQLite type"), "{err}");
+        assert!(matches!(outcomes[2], Ok(Written::All)));
+        lock_is_free(&impatient).await;
+        // Through the service's writer too: it answers, and takes the next write.
+        assert!(db.write(untyped()).await.is_err());
+        assert_eq!(
+            db.write(inserting(&db, 4, "four")).await.unwrap(),
+            Written::All
+        );
+        assert_eq!(
+            rows(&db).await,
+            [
+                (1, "one".to_owned()),
+                (3, "three".to_owned()),
+                (4, "four".to_owned())
+            ]
+        );
+    }
+
     /// Concurrent writers all get their answer, and every acknowledged write is there.
     #[tokio::test]
     async fn concurrent_writes_are_each_answered() {
@@ -775,11 +834,7 @@ mod tests {
              BEGIN SELECT RAISE(ROLLBACK, 'the transaction ended'); END",
         )
         .await;
-        let batch = |id: i64, v: &str| {
-            let mut batch = db.batch();
-            batch.push(insert(id, v));
-            batch
-        };
+        let batch = |id: i64, v: &str| inserting(&db, id, v);
         let outcomes =
             write_together(&db, [batch(1, "one"), batch(2, "boom"), batch(3, "three")]).await;
         for outcome in &outcomes {

@@ -27,7 +27,6 @@ use sea_orm::{
     DatabaseTransaction, DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use std::ops::Deref;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -169,16 +168,14 @@ impl Db {
             true => Some(Arc::new(checkpoint::start(url, sqlite).await?)),
             false => None,
         };
-        // The writer has a connection of its own, to the same file; an in-memory database
-        // would be another one, so there each batch takes its turn through the pool.
+        // The writer has a connection of its own, made as the pool's are, to the same file; an
+        // in-memory database would be another one, so there each batch takes its turn through
+        // the pool.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         let writer = match &write_lock {
             Some(lock) if !in_memory => {
-                let options = SqliteConnectOptions::from_str(url).map_err(sqlx_err)?;
-                Some(batch::Writer::start(
-                    tune_sqlite(options, sqlite),
-                    lock.clone(),
-                ))
+                let options = conn.get_sqlite_connection_pool().connect_options();
+                Some(batch::Writer::start((*options).clone(), lock.clone()))
             }
             _ => None,
         };
