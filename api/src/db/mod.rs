@@ -369,6 +369,34 @@ mod tests {
         tx.rollback().await.unwrap();
     }
 
+    /// The bundled SQLite is built as `.cargo/config.toml` asks: without the process-wide
+    /// locks that counting its memory and sharing one page cache among connections take on
+    /// every allocation and every page read.
+    #[tokio::test]
+    async fn sqlite_is_built_without_process_wide_locks() {
+        let db = Db::connect("sqlite::memory:", 1).await.unwrap();
+        let options: Vec<String> = db
+            .conn()
+            .query_all_raw(Statement::from_string(
+                DatabaseBackend::Sqlite,
+                "PRAGMA compile_options",
+            ))
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).unwrap())
+            .collect();
+        assert!(options.iter().any(|o| o == "THREADSAFE=1"), "{options:?}");
+        assert!(
+            options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"),
+            "{options:?}"
+        );
+        assert!(
+            !options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"),
+            "{options:?}"
+        );
+    }
+
     /// An abandoned write transaction has rolled back by the time the next writer is let in:
     /// another connection that will not wait at all can take SQLite's write lock then.
     #[tokio::test]
