@@ -282,6 +282,12 @@ fn tune_sqlite(options: SqliteConnectOptions, tuning: SqliteTuning) -> SqliteCon
             SqliteSync::Full => SqliteSynchronous::Full,
         })
         .foreign_keys(true)
+        // Each batch the writer writes is a savepoint, and a savepoint keeps the pages it
+        // changes in a sub-journal. On file, as SQLite keeps temporary data by default, that
+        // is a write to a temporary file for every page of every batch, on the single
+        // writer's thread. The service's queries sort and group only one subject's rows, so
+        // their temporary data stays small in memory too.
+        .pragma("temp_store", "memory")
         .busy_timeout(Duration::from_secs(10))
 }
 
@@ -323,7 +329,7 @@ mod tests {
     use sea_orm::{ConnectionTrait, Statement};
 
     #[tokio::test]
-    async fn every_sqlite_connection_has_the_configured_page_cache() {
+    async fn every_sqlite_connection_has_the_configured_tuning() {
         let dir = tempfile::tempdir().unwrap();
         let url = sqlite_url(&dir.path().join("cache.db"));
         let tuning = SqliteTuning {
@@ -350,6 +356,8 @@ mod tests {
         // A negative cache size is in KiB; synchronous FULL is 2.
         assert_eq!(pragma("cache_size").await, -777);
         assert_eq!(pragma("synchronous").await, 2);
+        // Temporary data (the writer's sub-journals among it) in memory is 2.
+        assert_eq!(pragma("temp_store").await, 2);
         // Commits checkpoint only if the background checkpoints fall far behind.
         assert_eq!(
             pragma("wal_autocheckpoint").await,
