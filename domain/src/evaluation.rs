@@ -215,17 +215,16 @@ impl Content {
                 continue;
             };
             let total = step.questions.len();
-            let count = |wanted: Answer| {
-                step.questions
-                    .iter()
-                    .filter(|q| self.answer(&q.id).map(|a| a.answer) == Some(wanted))
-                    .count()
-            };
-            let (no, yes, unknown) = (
-                count(Answer::No),
-                count(Answer::Yes),
-                count(Answer::Unknown),
-            );
+            // One look-up per question: every response that shows an evaluation has its hints.
+            let (mut no, mut yes, mut unknown) = (0, 0, 0);
+            for question in &step.questions {
+                match self.answer(&question.id).map(|a| a.answer) {
+                    Some(Answer::No) => no += 1,
+                    Some(Answer::Yes) => yes += 1,
+                    Some(Answer::Unknown) => unknown += 1,
+                    Some(Answer::Partly) | None => {}
+                }
+            }
             if level == Level::Integrated && no * 2 > total {
                 hints.push(Hint {
                     code: "integrated_with_mostly_no",
