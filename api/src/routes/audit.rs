@@ -173,7 +173,7 @@ pub async fn list_audit(
     params(("id" = Uuid, Path, description = "The institution"), InstitutionAuditQuery),
     responses((status = 200, description = "A page of changes, newest first", body = Paged<AuditEventResponse>))
 )]
-#[get("/institutions/{id}/audit")]
+#[get("/audit")]
 pub async fn list_institution_audit(
     state: web::Data<AppState>,
     caller: AuthUser,

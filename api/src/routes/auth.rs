@@ -97,7 +97,7 @@ pub async fn create_token(
 
 /// The caller's account and memberships.
 #[utoipa::path(tag = "auth", responses((status = 200, description = "The caller", body = MeResponse)))]
-#[get("/me")]
+#[get("")]
 pub async fn get_me(
     state: web::Data<AppState>,
     user: AuthUser,

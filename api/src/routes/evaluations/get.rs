@@ -15,7 +15,7 @@ use uuid::Uuid;
     responses((status = 200, description = "The evaluation", body = EvaluationResponse,
                headers(("ETag" = String, description = "The revision, for `If-Match`"))))
 )]
-#[get("/evaluations/{id}")]
+#[get("")]
 pub async fn get_evaluation(
     state: web::Data<AppState>,
     caller: AuthUser,

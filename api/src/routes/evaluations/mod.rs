@@ -24,15 +24,20 @@ use lobkader_domain::{Instrument, catalogue};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+/// The routes of one evaluation, in the scope `/evaluations/{id}`.
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create::create_evaluation)
-        .service(list::list_evaluations)
-        .service(get::get_evaluation)
+    cfg.service(get::get_evaluation)
         .service(update::update_evaluation)
         .service(delete::delete_evaluation)
         .service(submit::submit_evaluation)
         .service(corrections::create_correction)
         .service(compare::compare_evaluations);
+}
+
+/// The routes of an institution's evaluations, in the scope `/institutions/{id}`.
+pub fn configure_institution(cfg: &mut ServiceConfig) {
+    cfg.service(create::create_evaluation)
+        .service(list::list_evaluations);
 }
 
 /// The evaluation and how the caller sees it; if the caller may not see it, as if it did not

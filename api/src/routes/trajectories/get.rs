@@ -13,7 +13,7 @@ use uuid::Uuid;
     params(("id" = Uuid, Path, description = "The trajectory")),
     responses((status = 200, description = "The trajectory", body = TrajectoryResponse))
 )]
-#[get("/trajectories/{id}")]
+#[get("")]
 pub async fn get_trajectory(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -20,10 +20,15 @@ use trajectories::Trajectory;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+/// The routes of the trajectories as a whole, in the scope `/trajectories`.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create::create_trajectory)
-        .service(list::list_trajectories)
-        .service(get::get_trajectory)
+        .service(list::list_trajectories);
+}
+
+/// The routes of one trajectory, in the scope `/trajectories/{id}`.
+pub fn configure_item(cfg: &mut ServiceConfig) {
+    cfg.service(get::get_trajectory)
         .service(update::update_trajectory)
         .service(sessions::create_session)
         .service(sessions::list_sessions);
