@@ -12,6 +12,7 @@ mod m20261123_000004_evaluation_summaries;
 mod m20261123_000006_audit_events;
 mod m20261123_000007_token_revocation;
 mod m20261123_000008_audit_filters;
+mod m20261123_000009_content_without_rowid;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_audit_events::Migration),
             Box::new(m20261123_000007_token_revocation::Migration),
             Box::new(m20261123_000008_audit_filters::Migration),
+            Box::new(m20261123_000009_content_without_rowid::Migration),
         ]
     }
 }
