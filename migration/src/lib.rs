@@ -1,6 +1,7 @@
 //! The database schema of lobkader as an ordered list of migrations, for SQLite and
-//! PostgreSQL alike. One file per change; a migration that has landed is never edited, and
-//! later changes are additive so that SQLite (which cannot alter much) follows along.
+//! PostgreSQL alike. One file per change; a migration that has landed is never edited. Later
+//! changes are additive where they can be, since SQLite cannot alter much; where a table must
+//! change in a way SQLite cannot alter, it is made anew and its rows copied, in one transaction.
 //! Migrations never import the service's entities.
 
 pub use sea_orm_migration::prelude::*;
