@@ -1,7 +1,6 @@
 //! The database schema of lobkader as an ordered list of migrations, for SQLite and
-//! PostgreSQL alike. One file per change; a migration that has landed is never edited. Later
-//! changes are additive where they can be, since SQLite cannot alter much; where a table must
-//! change in a way SQLite cannot alter, it is made anew and its rows copied, in one transaction.
+//! PostgreSQL alike. One file per change; a migration that has landed is never edited, and
+//! later changes are additive so that SQLite (which cannot alter much) follows along.
 //! Migrations never import the service's entities.
 
 pub use sea_orm_migration::prelude::*;
@@ -13,7 +12,6 @@ mod m20261123_000004_evaluation_summaries;
 mod m20261123_000006_audit_events;
 mod m20261123_000007_token_revocation;
 mod m20261123_000008_audit_filters;
-mod m20261123_000009_content_without_rowid;
 
 pub struct Migrator;
 
@@ -28,7 +26,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_audit_events::Migration),
             Box::new(m20261123_000007_token_revocation::Migration),
             Box::new(m20261123_000008_audit_filters::Migration),
-            Box::new(m20261123_000009_content_without_rowid::Migration),
         ]
     }
 }
