@@ -285,8 +285,9 @@ fn tune_sqlite(options: SqliteConnectOptions, tuning: SqliteTuning) -> SqliteCon
         // Each batch the writer writes is a savepoint, and a savepoint keeps the pages it
         // changes in a sub-journal. On file, as SQLite keeps temporary data by default, that
         // is a write to a temporary file for every page of every batch, on the single
-        // writer's thread. The service's queries sort and group only one subject's rows, so
-        // their temporary data stays small in memory too.
+        // writer's thread. What else SQLite keeps there stays small: the service's queries
+        // sort or group one subject's rows or a page of a list, and a dump reads each table
+        // page by page in key order.
         .pragma("temp_store", "memory")
         .busy_timeout(Duration::from_secs(10))
 }

@@ -206,7 +206,7 @@ async fn checked(state: &AppState, institution: Uuid, f: Fields) -> ApiResult<Fi
     request_body = CreateActionPointRequest,
     responses((status = 201, description = "The new action point", body = ActionPointResponse))
 )]
-#[post("/action-points")]
+#[post("/action-points")] // POST /api/v1/institutions/{id}/action-points
 pub async fn create_action_point(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -253,7 +253,7 @@ pub async fn create_action_point(
     params(("id" = Uuid, Path, description = "The institution"), ActionPointQuery),
     responses((status = 200, description = "A page of action points", body = Paged<ActionPointResponse>))
 )]
-#[get("/action-points")]
+#[get("/action-points")] // GET /api/v1/institutions/{id}/action-points
 pub async fn list_action_points(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -296,7 +296,7 @@ async fn visible(state: &AppState, caller: &AuthUser, id: Uuid) -> ApiResult<Act
     params(("id" = Uuid, Path, description = "The action point")),
     responses((status = 200, description = "The action point", body = ActionPointResponse))
 )]
-#[get("")]
+#[get("")] // GET /api/v1/action-points/{id}
 pub async fn get_action_point(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -314,7 +314,7 @@ pub async fn get_action_point(
     request_body = UpdateActionPointRequest,
     responses((status = 200, description = "The changed action point", body = ActionPointResponse))
 )]
-#[patch("")]
+#[patch("")] // PATCH /api/v1/action-points/{id}
 pub async fn update_action_point(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -361,7 +361,7 @@ pub async fn update_action_point(
     params(("id" = Uuid, Path, description = "The action point")),
     responses((status = 204, description = "The action point is removed"))
 )]
-#[delete("")]
+#[delete("")] // DELETE /api/v1/action-points/{id}
 pub async fn delete_action_point(
     state: web::Data<AppState>,
     caller: AuthUser,

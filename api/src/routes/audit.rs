@@ -157,7 +157,7 @@ async fn page_of(
     params(AuditQuery),
     responses((status = 200, description = "A page of changes, newest first", body = Paged<AuditEventResponse>))
 )]
-#[get("/audit")]
+#[get("/audit")] // GET /api/v1/audit
 pub async fn list_audit(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -173,7 +173,7 @@ pub async fn list_audit(
     params(("id" = Uuid, Path, description = "The institution"), InstitutionAuditQuery),
     responses((status = 200, description = "A page of changes, newest first", body = Paged<AuditEventResponse>))
 )]
-#[get("/audit")]
+#[get("/audit")] // GET /api/v1/institutions/{id}/audit
 pub async fn list_institution_audit(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -62,7 +62,7 @@ pub struct MeResponse {
     ),
     security(())
 )]
-#[post("/auth/token")]
+#[post("/auth/token")] // POST /api/v1/auth/token
 pub async fn create_token(
     state: web::Data<AppState>,
     limits: web::Data<LoginLimits>,
@@ -97,7 +97,7 @@ pub async fn create_token(
 
 /// The caller's account and memberships.
 #[utoipa::path(tag = "auth", responses((status = 200, description = "The caller", body = MeResponse)))]
-#[get("")]
+#[get("")] // GET /api/v1/me
 pub async fn get_me(
     state: web::Data<AppState>,
     user: AuthUser,

@@ -68,7 +68,7 @@ pub struct OverviewResponse {
     params(OverviewQuery),
     responses((status = 200, description = "The overview", body = OverviewResponse))
 )]
-#[get("/coach/overview")]
+#[get("/coach/overview")] // GET /api/v1/coach/overview
 pub async fn coach_overview(
     state: web::Data<AppState>,
     caller: AuthUser,

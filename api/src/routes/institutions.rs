@@ -184,7 +184,7 @@ fn checked(fields: InstitutionFields) -> ApiResult<InstitutionFields> {
         (status = 409, description = "The BRIN code is already registered", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("")]
+#[post("")] // POST /api/v1/institutions
 pub async fn create_institution(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -226,7 +226,7 @@ pub async fn create_institution(
 
 /// The institutions the caller may see (all, for admins), by name.
 #[utoipa::path(tag = "institutions", params(Page), responses((status = 200, description = "A page of institutions", body = Paged<InstitutionResponse>)))]
-#[get("")]
+#[get("")] // GET /api/v1/institutions
 pub async fn list_institutions(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -240,7 +240,7 @@ pub async fn list_institutions(
 
 /// One institution.
 #[utoipa::path(tag = "institutions", params(("id" = Uuid, Path, description = "The institution")), responses((status = 200, description = "The institution", body = InstitutionResponse)))]
-#[get("")]
+#[get("")] // GET /api/v1/institutions/{id}
 pub async fn get_institution(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -264,7 +264,7 @@ pub async fn get_institution(
         (status = 409, description = "The BRIN code is already registered", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[patch("")]
+#[patch("")] // PATCH /api/v1/institutions/{id}
 pub async fn update_institution(
     state: web::Data<AppState>,
     caller: AuthUser,

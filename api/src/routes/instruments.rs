@@ -108,7 +108,7 @@ pub struct InstrumentQuery {
 
 /// Every instrument version the service knows.
 #[utoipa::path(tag = "instruments", responses((status = 200, description = "The instruments", body = Vec<InstrumentSummary>)))]
-#[get("")]
+#[get("")] // GET /api/v1/instruments
 pub async fn list_instruments(_caller: AuthUser) -> web::Json<Vec<InstrumentSummary>> {
     web::Json(
         catalogue()
@@ -131,7 +131,7 @@ pub async fn list_instruments(_caller: AuthUser) -> web::Json<Vec<InstrumentSumm
     params(("id" = String, Path, description = "The instrument, e.g. `kwaliteitskader-lob`"), InstrumentQuery),
     responses((status = 200, description = "The instrument", body = InstrumentSchema))
 )]
-#[get("/{id}")]
+#[get("/{id}")] // GET /api/v1/instruments/{id}
 pub async fn get_instrument(
     _caller: AuthUser,
     id: web::Path<String>,

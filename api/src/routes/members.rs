@@ -61,7 +61,7 @@ pub struct MemberResponse {
         (status = 409, description = "The person is already a member", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/members")]
+#[post("/members")] // POST /api/v1/institutions/{id}/members
 pub async fn add_member(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -95,7 +95,7 @@ pub async fn add_member(
 
 /// The members of an institution's kerngroep, by name.
 #[utoipa::path(tag = "institutions", params(("id" = Uuid, Path, description = "The institution")), responses((status = 200, description = "The members", body = Vec<MemberResponse>)))]
-#[get("/members")]
+#[get("/members")] // GET /api/v1/institutions/{id}/members
 pub async fn list_members(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -121,7 +121,7 @@ pub async fn list_members(
     params(("id" = Uuid, Path, description = "The institution"), ("user_id" = Uuid, Path, description = "The member")),
     responses((status = 204, description = "The membership ended"))
 )]
-#[delete("/members/{user_id}")]
+#[delete("/members/{user_id}")] // DELETE /api/v1/institutions/{id}/members/{user_id}
 pub async fn remove_member(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -1,5 +1,7 @@
-//! The HTTP routes of `/api/v1`, one module per resource. Every handler is registered with
-//! `.service(...)` here, which is also what puts it into the OpenAPI document.
+//! The HTTP routes of `/api/v1`, one module per resource. Every handler is registered in the
+//! tree of scopes of [`configure`] (those of evaluations and trajectories through their
+//! modules' `configure_*`), which is also what puts it into the OpenAPI document. A handler's
+//! own path is relative to its scope; the comment beside it gives the whole one.
 
 pub mod action_points;
 pub mod audit;
@@ -71,10 +73,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
                         .service(audit::list_institution_audit),
                 ),
         )
-        .service(scope("/evaluations").service(scope("/{id}").configure(evaluations::configure)))
+        .service(
+            scope("/evaluations").service(scope("/{id}").configure(evaluations::configure_item)),
+        )
         .service(
             scope("/trajectories")
-                .configure(trajectories::configure)
+                .configure(trajectories::configure_collection)
                 .service(
                     scope("/{id}")
                         .configure(trajectories::configure_item)

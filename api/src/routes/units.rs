@@ -63,7 +63,7 @@ impl From<Unit> for UnitResponse {
         (status = 409, description = "The institution already has a unit with this name", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/units")]
+#[post("/units")] // POST /api/v1/institutions/{id}/units
 pub async fn create_unit(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -94,7 +94,7 @@ pub async fn create_unit(
 
 /// The units of an institution, by name.
 #[utoipa::path(tag = "institutions", params(("id" = Uuid, Path, description = "The institution")), responses((status = 200, description = "The units", body = Vec<UnitResponse>)))]
-#[get("/units")]
+#[get("/units")] // GET /api/v1/institutions/{id}/units
 pub async fn list_units(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -81,7 +81,7 @@ impl From<User> for UserResponse {
         (status = 409, description = "The e-mail address is taken", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("")]
+#[post("")] // POST /api/v1/users
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -115,7 +115,7 @@ fn display_name(given: &str) -> ApiResult<String> {
 
 /// All accounts, by e-mail address (admins only); removed accounts are left out.
 #[utoipa::path(tag = "users", params(Page), responses((status = 200, description = "A page of accounts", body = Paged<UserResponse>)))]
-#[get("")]
+#[get("")] // GET /api/v1/users
 pub async fn list_users(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -130,7 +130,7 @@ pub async fn list_users(
 /// One account: admins see every account, removed ones too (with `removed_at`); anyone else
 /// only their own.
 #[utoipa::path(tag = "users", params(("id" = Uuid, Path, description = "The account")), responses((status = 200, description = "The account", body = UserResponse)))]
-#[get("")]
+#[get("")] // GET /api/v1/users/{id}
 pub async fn get_user(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -130,7 +130,7 @@ fn side(e: &Evaluation) -> ComparedEvaluation {
         (status = 422, description = "The two cannot be compared: not both submitted, another institution or instrument version, or the same evaluation", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[get("/comparison")]
+#[get("/comparison")] // GET /api/v1/evaluations/{id}/comparison
 pub async fn compare_evaluations(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -22,7 +22,7 @@ use uuid::Uuid;
         (status = 409, description = "The evaluation is a draft, or already has a correction", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/corrections")]
+#[post("/corrections")] // POST /api/v1/evaluations/{id}/corrections
 pub async fn create_correction(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -21,7 +21,7 @@ use uuid::Uuid;
          headers(("ETag" = String, description = "The revision, for `If-Match` on later changes"))),
     )
 )]
-#[post("/evaluations")]
+#[post("/evaluations")] // POST /api/v1/institutions/{id}/evaluations
 pub async fn create_evaluation(
     state: web::Data<AppState>,
     caller: AuthUser,

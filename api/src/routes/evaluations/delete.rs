@@ -18,7 +18,7 @@ use uuid::Uuid;
         (status = 409, description = "The evaluation is submitted and cannot be deleted", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("")]
+#[delete("")] // DELETE /api/v1/evaluations/{id}
 pub async fn delete_evaluation(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -15,7 +15,7 @@ use uuid::Uuid;
     responses((status = 200, description = "The evaluation", body = EvaluationResponse,
                headers(("ETag" = String, description = "The revision, for `If-Match`"))))
 )]
-#[get("")]
+#[get("")] // GET /api/v1/evaluations/{id}
 pub async fn get_evaluation(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -43,7 +43,7 @@ pub struct HistoryQuery {
     params(("id" = Uuid, Path, description = "The institution"), HistoryQuery),
     responses((status = 200, description = "A page of evaluations", body = Paged<EvaluationSummary>))
 )]
-#[get("/evaluations")]
+#[get("/evaluations")] // GET /api/v1/institutions/{id}/evaluations
 pub async fn list_evaluations(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -25,7 +25,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 /// The routes of one evaluation, in the scope `/evaluations/{id}`.
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure_item(cfg: &mut ServiceConfig) {
     cfg.service(get::get_evaluation)
         .service(update::update_evaluation)
         .service(delete::delete_evaluation)

@@ -29,7 +29,7 @@ use uuid::Uuid;
         (status = 422, description = "Questions or steps are missing; `missing` lists them", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[post("/submit")]
+#[post("/submit")] // POST /api/v1/evaluations/{id}/submit
 pub async fn submit_evaluation(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -33,7 +33,7 @@ use uuid::Uuid;
         (status = 428, description = "`If-Match` is missing", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[patch("")]
+#[patch("")] // PATCH /api/v1/evaluations/{id}
 pub async fn update_evaluation(
     state: web::Data<AppState>,
     caller: AuthUser,

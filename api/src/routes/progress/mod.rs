@@ -312,7 +312,7 @@ fn answer(
         (String = "text/csv", example = "\u{feff}evaluation_id,reference_date,school_year,moment,title,step_1,…"),
     )))
 )]
-#[get("/progress")]
+#[get("/progress")] // GET /api/v1/institutions/{id}/progress
 pub async fn institution_progress(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -347,7 +347,7 @@ pub async fn institution_progress(
         (String = "text/csv"),
     )))
 )]
-#[get("/progress")]
+#[get("/progress")] // GET /api/v1/trajectories/{id}/progress
 pub async fn trajectory_progress(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -18,7 +18,7 @@ use actix_web::{HttpResponse, post, web};
     request_body = CreateTrajectoryRequest,
     responses((status = 201, description = "The new trajectory", body = TrajectoryResponse))
 )]
-#[post("")]
+#[post("")] // POST /api/v1/trajectories
 pub async fn create_trajectory(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -13,7 +13,7 @@ use uuid::Uuid;
     params(("id" = Uuid, Path, description = "The trajectory")),
     responses((status = 200, description = "The trajectory", body = TrajectoryResponse))
 )]
-#[get("")]
+#[get("")] // GET /api/v1/trajectories/{id}
 pub async fn get_trajectory(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -35,7 +35,7 @@ pub struct TrajectoryQuery {
     params(TrajectoryQuery),
     responses((status = 200, description = "A page of trajectories", body = Paged<TrajectoryResponse>))
 )]
-#[get("")]
+#[get("")] // GET /api/v1/trajectories
 pub async fn list_trajectories(
     state: web::Data<AppState>,
     caller: AuthUser,

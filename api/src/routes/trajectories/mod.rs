@@ -21,7 +21,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 /// The routes of the trajectories as a whole, in the scope `/trajectories`.
-pub fn configure(cfg: &mut ServiceConfig) {
+pub fn configure_collection(cfg: &mut ServiceConfig) {
     cfg.service(create::create_trajectory)
         .service(list::list_trajectories);
 }

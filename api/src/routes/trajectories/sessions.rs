@@ -19,7 +19,7 @@ use uuid::Uuid;
     request_body = CreateSessionRequest,
     responses((status = 201, description = "The recorded session", body = SessionResponse))
 )]
-#[post("/sessions")]
+#[post("/sessions")] // POST /api/v1/trajectories/{id}/sessions
 pub async fn create_session(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -67,7 +67,7 @@ pub async fn create_session(
     params(("id" = Uuid, Path, description = "The trajectory")),
     responses((status = 200, description = "The sessions", body = Vec<SessionResponse>))
 )]
-#[get("/sessions")]
+#[get("/sessions")] // GET /api/v1/trajectories/{id}/sessions
 pub async fn list_sessions(
     state: web::Data<AppState>,
     caller: AuthUser,

@@ -19,7 +19,7 @@ use uuid::Uuid;
     request_body = UpdateTrajectoryRequest,
     responses((status = 200, description = "The changed trajectory", body = TrajectoryResponse))
 )]
-#[patch("")]
+#[patch("")] // PATCH /api/v1/trajectories/{id}
 pub async fn update_trajectory(
     state: web::Data<AppState>,
     caller: AuthUser,

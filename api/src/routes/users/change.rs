@@ -58,7 +58,7 @@ async fn missing(state: &AppState, id: Uuid) -> ApiError {
         (status = 409, description = "The account has been removed, or it is the caller's own and the role would change", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[patch("")]
+#[patch("")] // PATCH /api/v1/users/{id}
 pub async fn update_user(
     state: web::Data<AppState>,
     caller: AuthUser,
@@ -130,7 +130,7 @@ pub async fn update_user(
         (status = 409, description = "The account is the caller's own, or was removed already", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[delete("")]
+#[delete("")] // DELETE /api/v1/users/{id}
 pub async fn remove_user(
     state: web::Data<AppState>,
     caller: AuthUser,

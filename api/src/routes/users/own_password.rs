@@ -42,7 +42,7 @@ pub struct ChangePasswordRequest {
         (status = 429, description = "Too many failed logins; retry later", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
-#[put("/password")]
+#[put("/password")] // PUT /api/v1/me/password
 pub async fn change_password(
     state: web::Data<AppState>,
     caller: AuthUser,
