@@ -123,3 +123,72 @@ async fn the_service_serves_the_committed_document_and_an_offline_documentation_
         "the Swagger UI script is served by the service itself"
     );
 }
+
+/// The `.rs` files under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// A handler's path in its route macro is relative to the scope it is registered in; the
+/// comment beside the macro names the whole path, so that a route can be found by it. Each such
+/// comment names the method and path the document gives the handler's operation, and every
+/// operation under `/api/v1` has one.
+#[test]
+fn each_handler_names_its_whole_path_as_the_document_has_it() {
+    let doc: serde_json::Value = serde_json::from_str(&generated()).unwrap();
+    let mut operations = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if let Some(id) = op["operationId"].as_str() {
+                operations.insert(id.to_owned(), format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rust_files(
+        &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../api/src/routes"),
+        &mut files,
+    );
+    let mut named = std::collections::BTreeMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some((_, comment)) = line.split_once(")] // ") else {
+                continue;
+            };
+            if !line.starts_with("#[") {
+                continue;
+            }
+            let handler = lines[i + 1..]
+                .iter()
+                .find_map(|l| l.strip_prefix("pub async fn "))
+                .and_then(|l| l.split('(').next())
+                .unwrap_or_else(|| panic!("no handler after {file:?}:{}", i + 1));
+            named.insert(handler.to_owned(), comment.to_owned());
+        }
+    }
+    for (id, whole) in &operations {
+        if whole.contains(" /api/v1/") {
+            assert_eq!(
+                named.get(id),
+                Some(whole),
+                "the comment beside {id}'s route"
+            );
+        }
+    }
+    assert_eq!(
+        named.len(),
+        operations
+            .values()
+            .filter(|w| w.contains(" /api/v1/"))
+            .count()
+    );
+}
